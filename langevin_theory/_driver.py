@@ -1,0 +1,120 @@
+"""The chain loop: runs any scheme's step kernel over many chains (numba, ``prange``).
+
+Chains are processed in chunks of ``CHUNK``; each chunk allocates its scratch once. Every random
+number a chain uses is a function of its *global* index, so the result does not depend on the
+chunking or on the number of threads.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from . import _rng
+from ._jit import specialise
+from .brownian import tree_reset
+from .schemes.lmc import lmc_step
+from .schemes.poisson_midpoint import plmc_step
+from .schemes.randomized_midpoint import rlmc_step
+
+CHUNK = 64
+
+
+def _run_chains(kernel_id, x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, path,
+                params, rec_steps, out_pos, out_vel, evals, diverged, vkey0, vkey1):
+    n_chains, dim = x0.shape
+    s = 2 if v0.shape[0] > 0 or draw_v0 else 1
+    nl = path[5]
+    n_rec = rec_steps.shape[0]
+    n_chunks = (n_chains + CHUNK - 1) // CHUNK
+    for ck in numba.prange(n_chunks):
+        meta = np.zeros(2, np.int64)
+        lo = np.zeros(nl + 1, np.int64)
+        ylo = np.zeros((nl + 1, dim, s))
+        yhi = np.zeros((nl + 1, dim, s))
+        ictr = np.zeros(2, np.int64)
+        fbuf = np.zeros(4)
+        t1 = np.zeros((dim, s))
+        st = (meta, lo, ylo, yhi, ictr, fbuf, t1)
+        sc = (np.zeros(dim), np.zeros(dim), np.zeros(dim), np.zeros((dim, s)),
+              np.zeros((dim, s)), np.zeros((dim, s)))
+        x = np.zeros(dim)
+        v = np.zeros(dim)
+        for c in range(ck * CHUNK, min((ck + 1) * CHUNK, n_chains)):
+            tree_reset(meta)
+            ictr[0] = 0
+            ictr[1] = 0
+            for a in range(4):
+                fbuf[a] = 0.0
+            for j in range(dim):
+                x[j] = x0[c, j]
+            if s == 2:
+                if draw_v0:
+                    for j in range(0, dim, 2):
+                        cw = _rng.counter_words(j // 2, c, 0, _rng.TAG_INIT)
+                        z = _rng.normal_pair(cw[0], cw[1], cw[2], cw[3], vkey0, vkey1)
+                        v[j] = z[0]
+                        if j + 1 < dim:
+                            v[j + 1] = z[1]
+                else:
+                    for j in range(dim):
+                        v[j] = v0[c, j]
+            r = 0
+            while r < n_rec and rec_steps[r] == 0:
+                for j in range(dim):
+                    out_pos[r, c, j] = x[j]
+                    if s == 2:
+                        out_vel[r, c, j] = v[j]
+                r += 1
+            ne = 0
+            p0 = np.int64(0)
+            for t in range(n_steps):
+                if kernel_id == 0:
+                    ne += lmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, c,
+                                   params, sc)
+                elif kernel_id == 1:
+                    ne += rlmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, c,
+                                    params, sc)
+                else:
+                    ne += plmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, c,
+                                    params, sc)
+                p0 += m_step
+                ok = True
+                for j in range(dim):
+                    if not math.isfinite(x[j]):
+                        ok = False
+                    if s == 2 and not math.isfinite(v[j]):
+                        ok = False
+                if not ok:
+                    # the chain stops; it and its remaining records are NaN (simulate raises
+                    # or drops it, as asked)
+                    diverged[c] = t + 1
+                    for j in range(dim):
+                        x[j] = np.nan
+                        v[j] = np.nan
+                    while r < n_rec:
+                        for j in range(dim):
+                            out_pos[r, c, j] = np.nan
+                            if s == 2:
+                                out_vel[r, c, j] = np.nan
+                        r += 1
+                    break
+                while r < n_rec and rec_steps[r] == t + 1:
+                    for j in range(dim):
+                        out_pos[r, c, j] = x[j]
+                        if s == 2:
+                            out_vel[r, c, j] = v[j]
+                    r += 1
+            evals[c] = ne
+
+
+def get_driver(target, parallel: bool):
+    """The compiled driver for ``target``'s gradient (cached on disk for built-in targets)."""
+    grad = target._grad_point
+    cache = bool(target._builtin)
+    tag = f"t{id(grad)}"
+    steps = {name: specialise(fn, {"grad_point": grad}, cache=cache, tag=tag)
+             for name, fn in (("lmc_step", lmc_step), ("rlmc_step", rlmc_step),
+                              ("plmc_step", plmc_step))}
+    return specialise(_run_chains, steps, cache=cache, tag=tag, parallel=parallel)

@@ -1,0 +1,65 @@
+"""The project-wide numba helpers.
+
+Every numba kernel of the package is compiled through :func:`jit`, so compile options live in
+one place: ``cache=True`` (a warm cache makes ``import`` plus a first small ``simulate`` fast),
+``fastmath=False`` (float64 results must be reproducible to the last bit across runs, thread
+counts and chunkings) and ``error_model='numpy'`` (no Python-style ZeroDivisionError checks in
+hot loops).
+
+Kernels that must call a *target's gradient* reference a module-global name ``grad_point``
+instead of taking the gradient as an argument: numba cannot cache a function that receives
+another jitted function as a value (the dispatcher becomes a "dynamic global"). :func:`specialise`
+rebinds that global and returns a compiled copy of the kernel: cached for the built-in targets
+(one switch-dispatch gradient serves all of them), uncached for user-defined targets.
+"""
+from __future__ import annotations
+
+import types
+
+import numba
+
+__all__ = ["jit", "specialise"]
+
+
+def jit(*args, **kwargs):
+    """``numba.njit`` with the project's options (``cache=True``, no fastmath)."""
+    options = dict(cache=True, fastmath=False, error_model="numpy")
+    options.update(kwargs)
+    if args and callable(args[0]) and len(args) == 1:
+        return numba.njit(**options)(args[0])
+    return numba.njit(*args, **options)
+
+
+_SPECIALISED: dict = {}
+
+
+def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: bool = False):
+    """Compile ``kernel`` (a plain Python function) with some of its globals rebound.
+
+    Parameters
+    ----------
+    kernel : function
+        Pure-Python kernel source calling globals such as ``grad_point(x, params, out)``.
+    bindings : dict
+        Global name -> compiled function (e.g. ``{"grad_point": target._grad_point}``).
+    cache : bool
+        Whether numba may cache the result on disk. Only for the built-in gradient: two
+        different gradients bound to the same kernel would otherwise share one cache entry.
+    tag : str
+        Distinguishes uncached specialisations.
+    parallel : bool
+        Compile with ``parallel=True`` (``prange`` over chains).
+    """
+    key = (kernel, tuple(sorted((k, id(v)) for k, v in bindings.items())), cache, parallel)
+    if key in _SPECIALISED:
+        return _SPECIALISED[key]
+    glb = dict(kernel.__globals__)
+    glb.update(bindings)
+    fn = types.FunctionType(kernel.__code__, glb, kernel.__name__, kernel.__defaults__,
+                            kernel.__closure__)
+    suffix = ("_par" if parallel else "") + ("" if cache else "_" + (tag or "custom"))
+    fn.__qualname__ = kernel.__qualname__ + suffix
+    fn.__doc__ = kernel.__doc__
+    compiled = jit(fn, cache=cache, parallel=parallel)
+    _SPECIALISED[key] = compiled
+    return compiled

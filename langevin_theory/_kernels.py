@@ -1,0 +1,181 @@
+"""Arithmetic shared by the scheme kernels (numba, no validation: see ``simulate``).
+
+Conventions inside kernels
+--------------------------
+* A chain's state is ``x`` (dim,) and, for underdamped dynamics, ``v`` (dim,). ``s`` is the
+  number of blocks (1 or 2); the paper's matrices are ``block ⊗ I_d`` (see ``dynamics``).
+* Time along the Brownian path is measured in integer *sub-units* (see ``brownian``); a step
+  covers ``[p, p + m_step)`` sub-units. ``h_sub`` converts sub-units to time.
+* ``path`` is the tuple (coupled, k0, k1, tab, root, nl, h_sub, gamma, rk0, rk1): whether noise
+  comes from the shared Brownian tree (coupled) or is drawn directly (fast mode), the tree key
+  and tables, and the run key ``rk`` for the chain's own streams (fast noise, midpoint selection).
+* ``st`` is the per-chain tuple (meta, lo, ylo, yhi, ictr, fbuf, t1): tree cache, stream counters
+  and buffers, and one (dim, s) scratch array.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _rng
+from ._jit import jit
+from .brownian import tree_value
+
+# Taylor coefficients of g(x) = x + expm1(-x) and f(x) = x + 2 expm1(-x) - expm1(-2x)/2
+# (see dynamics._G_COEF/_F_COEF), used below x = 0.5 where the closed forms cancel.
+_G_COEF = np.array([0.0, 0.0] + [(-1) ** k / math.factorial(k) for k in range(2, 30)])
+_F_COEF = np.array([0.0, 0.0, 0.0] + [(-1) ** (k + 1) * (2 ** (k - 1) - 2) / math.factorial(k)
+                                      for k in range(3, 40)])
+
+
+@jit(inline="always")
+def _horner(x, coef):
+    s = 0.0
+    for i in range(coef.shape[0] - 1, -1, -1):
+        s = s * x + coef[i]
+    return s
+
+
+@jit(inline="always")
+def flow(tau, gamma, s):
+    """Blocks of the frozen-drift flow over time tau: (a01, a11, g0, g1).
+
+    A_tau = [[1, a01], [0, a11]] and G_tau = [g0, g1] (multiplying -grad F). Overdamped
+    (s = 1): a01 = 0, a11 = 1, g0 = tau, g1 = 0.
+    """
+    if s == 1:
+        return 0.0, 1.0, tau, 0.0
+    x = gamma * tau
+    e1 = math.expm1(-x)
+    gx = _horner(x, _G_COEF) if x < 0.5 else x + e1
+    return -e1 / gamma, math.exp(-x), gx / (gamma * gamma), -e1 / gamma
+
+
+@jit(inline="always")
+def noise_chol(tau, gamma, s):
+    """Cholesky factor (c00, c10, c11) of Gamma^2_tau (s = 1: c00 = sqrt(2 tau))."""
+    if s == 1:
+        return math.sqrt(2.0 * tau), 0.0, 0.0
+    x = gamma * tau
+    e1 = math.expm1(-x)
+    fx = _horner(x, _F_COEF) if x < 0.5 else x + 2.0 * e1 - 0.5 * math.expm1(-2.0 * x)
+    p = 2.0 * fx / (gamma * gamma)
+    c = e1 * e1 / gamma
+    q = -math.expm1(-2.0 * x)
+    c00 = math.sqrt(p)
+    c10 = c / c00 if c00 > 0.0 else 0.0
+    r = q - c10 * c10
+    return c00, c10, math.sqrt(r if r > 0.0 else 0.0)
+
+
+@jit(inline="always")
+def next_normal(st, chain, k0, k1):
+    """The chain's next fast-mode N(0, 1): (draw index, chain) is its Philox counter."""
+    ictr = st[4]
+    fbuf = st[5]
+    if fbuf[0] != 0.0:
+        fbuf[0] = 0.0
+        return fbuf[1]
+    c = _rng.counter_words(ictr[0], chain, 0, _rng.TAG_NOISE)
+    ictr[0] += 1
+    z = _rng.normal_pair(c[0], c[1], c[2], c[3], k0, k1)
+    fbuf[0] = 1.0
+    fbuf[1] = z[1]
+    return z[0]
+
+
+@jit(inline="always")
+def next_uniform(st, chain, k0, k1):
+    """The chain's next U(0, 1) for midpoint selection (its own stream, tag SELECT)."""
+    ictr = st[4]
+    fbuf = st[5]
+    if fbuf[2] != 0.0:
+        fbuf[2] = 0.0
+        return fbuf[3]
+    c = _rng.counter_words(ictr[1], chain, 0, _rng.TAG_SELECT)
+    ictr[1] += 1
+    u = _rng.uniform_pair(c[0], c[1], c[2], c[3], k0, k1)
+    fbuf[2] = 1.0
+    fbuf[3] = u[1]
+    return u[0]
+
+
+@jit(inline="always")
+def apply_A_sub(out, a01, a11, y, s):
+    """out -= A y, per component (A = [[1, a01], [0, a11]])."""
+    for j in range(out.shape[0]):
+        if s == 1:
+            out[j, 0] -= y[j, 0]
+        else:
+            out[j, 0] -= y[j, 0] + a01 * y[j, 1]
+            out[j, 1] -= a11 * y[j, 1]
+
+
+@jit(inline="always")
+def piece(p1, p2, path, st, chain, out):
+    """The noise N(p1, p2) of the flow over [p1, p2) sub-units into ``out`` (dim, s).
+
+    Its law is N(0, Gamma^2_{(p2 - p1) h_sub}). Coupled mode reads it off the Brownian tree,
+    N(p1, p2) = Y(p2) - A_{p2 - p1} Y(p1) (block by block); fast mode draws it directly.
+    """
+    coupled, k0, k1, tab, root, nl, h_sub, gamma, rk0, rk1 = path
+    dim = out.shape[0]
+    s = out.shape[1]
+    if p2 <= p1:
+        for j in range(dim):
+            for a in range(s):
+                out[j, a] = 0.0
+        return
+    if not coupled:
+        c00, c10, c11 = noise_chol((p2 - p1) * h_sub, gamma, s)
+        for j in range(dim):
+            z0 = next_normal(st, chain, rk0, rk1)
+            if s == 1:
+                out[j, 0] = c00 * z0
+            else:
+                z1 = next_normal(st, chain, rk0, rk1)
+                out[j, 0] = c00 * z0
+                out[j, 1] = c10 * z0 + c11 * z1
+        return
+    meta, lo, ylo, yhi, ictr, fbuf, t1 = st
+    b1 = p1 >> nl
+    b2 = p2 >> nl
+    q1 = p1 - (b1 << nl)
+    q2 = p2 - (b2 << nl)
+    if b1 == b2:
+        tree_value(q1, b1, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, t1)
+        tree_value(q2, b2, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out)
+        a01, a11, _, _ = flow((q2 - q1) * h_sub, gamma, s)
+        apply_A_sub(out, a01, a11, t1, s)
+        return
+    # the interval crosses block ends: N = A_{p2-e} N(p1, e) + N(e, p2), block by block
+    full = np.int64(1) << nl
+    tree_value(q1, b1, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, t1)
+    tree_value(full, b1, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out)
+    a01, a11, _, _ = flow((full - q1) * h_sub, gamma, s)
+    apply_A_sub(out, a01, a11, t1, s)
+    for b in range(b1 + 1, b2 + 1):
+        qe = full if b < b2 else q2
+        if qe == 0:
+            break
+        tree_value(qe, b, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, t1)
+        a01, a11, _, _ = flow(qe * h_sub, gamma, s)
+        for j in range(dim):
+            if s == 1:
+                out[j, 0] = out[j, 0] + t1[j, 0]
+            else:
+                out[j, 0] = out[j, 0] + a01 * out[j, 1] + t1[j, 0]
+                out[j, 1] = a11 * out[j, 1] + t1[j, 1]
+
+
+@jit(inline="always")
+def advance(x, v, s, a01, a11, g0c, g1c, grad, noise, extra):
+    """x <- x + a01 v - g0c grad + noise[:, 0] + extra[:, 0]; v <- a11 v - g1c grad + ..."""
+    for j in range(x.shape[0]):
+        if s == 1:
+            x[j] = x[j] - g0c * grad[j] + noise[j, 0] + extra[j, 0]
+        else:
+            xj = x[j] + a01 * v[j] - g0c * grad[j] + noise[j, 0] + extra[j, 0]
+            v[j] = a11 * v[j] - g1c * grad[j] + noise[j, 1] + extra[j, 1]
+            x[j] = xj

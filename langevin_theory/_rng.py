@@ -1,0 +1,236 @@
+"""Counter-based random numbers inside numba kernels.
+
+Randomness in this package is a *function*, not a stream: every Gaussian used by a simulation is
+``normal(key, counter)`` for a 128-bit counter that names what the number is for (which chain,
+which node of the Brownian tree or which step, which component). Results are therefore
+bit-identical whatever the number of threads, the order in which chains run, or how a run is
+chunked, and two simulations can share exactly the same Brownian motion without storing it.
+
+Generator
+---------
+Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy as 1, 2, 3",
+SC 2011): a 128-bit counter and a 64-bit key map to 128 random bits through 10 rounds of
+multiply-xor. The implementation reproduces the Random123 known-answer vectors (tests).
+
+Normals
+-------
+Each 64 random bits give one standard normal by the 256-layer ziggurat of Marsaglia & Tsang
+(2000) with 52-bit mantissas (the layout numpy uses): 8 bits pick the layer, 1 bit the sign and
+52 bits the abscissa, accepted at once ~99.3% of the time. A rejection or a tail draw takes fresh
+bits from the *same* counter with a nonzero ``attempt`` field, so the draw stays a deterministic
+function of (key, counter).
+
+Counter layout (four uint32 words)
+----------------------------------
+``c0, c1``: a 64-bit index (a tree node or a draw number); ``c2``: the chain; ``c3``: bits 0-19
+the component (or pair of components), bits 20-23 a stream tag, bits 24-31 the attempt number.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._jit import jit
+
+__all__ = ["philox4x32", "normal_pair", "uniform_pair", "seed_to_key",
+           "TAG_PATH", "TAG_NOISE", "TAG_SELECT"]
+
+M32 = np.uint64(0xFFFFFFFF)
+_PHILOX_M0 = np.uint64(0xD2511F53)
+_PHILOX_M1 = np.uint64(0xCD9E8D57)
+_PHILOX_W0 = np.uint64(0x9E3779B9)
+_PHILOX_W1 = np.uint64(0xBB67AE85)
+_S32 = np.uint64(32)
+
+#: stream tags (bits 20-23 of c3): which use a draw serves
+TAG_PATH = 0      # nodes of the virtual Brownian tree
+TAG_NOISE = 1     # fast (uncoupled) mode Gaussian increments
+TAG_SELECT = 2    # midpoint selection (H_{t,i}, u_t), independent of the Gaussians
+TAG_INIT = 3      # initial velocities of underdamped runs
+
+
+@jit(inline="always")
+def philox4x32(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 of counter (c0..c3) under key (k0, k1); all arguments uint64 < 2**32.
+
+    Returns the four output words as uint64 values < 2**32.
+    """
+    for _ in range(10):
+        p0 = _PHILOX_M0 * c0
+        p1 = _PHILOX_M1 * c2
+        hi0 = p0 >> _S32
+        lo0 = p0 & M32
+        hi1 = p1 >> _S32
+        lo1 = p1 & M32
+        c0 = hi1 ^ c1 ^ k0
+        c1 = lo1
+        c2 = hi0 ^ c3 ^ k1
+        c3 = lo0
+        k0 = (k0 + _PHILOX_W0) & M32
+        k1 = (k1 + _PHILOX_W1) & M32
+    return c0, c1, c2, c3
+
+
+# ------------------------------------------------------------------ ziggurat tables
+def _ziggurat_tables():
+    """Tables of the 256-layer ziggurat for N(0, 1) with 52-bit abscissas.
+
+    r is the start of the tail and v the common area of the layers (Marsaglia & Tsang 2000,
+    constants for 256 layers).
+    """
+    r = 3.6541528853610088
+    v = 0.00492867323399
+    m = 2.0 ** 52
+    ki = np.zeros(256, np.uint64)
+    wi = np.zeros(256)
+    fi = np.zeros(256)
+    dn = tn = r
+    q = v / math.exp(-0.5 * dn * dn)
+    ki[0] = np.uint64((dn / q) * m)
+    ki[1] = 0
+    wi[0] = q / m
+    wi[255] = dn / m
+    fi[0] = 1.0
+    fi[255] = math.exp(-0.5 * dn * dn)
+    for i in range(254, 0, -1):
+        dn = math.sqrt(-2.0 * math.log(v / dn + math.exp(-0.5 * dn * dn)))
+        ki[i + 1] = np.uint64((dn / tn) * m)
+        tn = dn
+        fi[i] = math.exp(-0.5 * dn * dn)
+        wi[i] = dn / m
+    return ki, wi, fi, r
+
+
+_ZIG_K, _ZIG_W, _ZIG_F, _ZIG_R = _ziggurat_tables()
+_ZIG_KS = _ZIG_K.astype(np.int64)
+_ZIG_INV_R = 1.0 / _ZIG_R
+_MASK52 = np.uint64(0x000FFFFFFFFFFFFF)
+_TWO_M53 = 1.0 / 9007199254740992.0
+
+
+@jit(inline="always")
+def _u53(hi, lo):
+    """A double in (0, 1) from two 32-bit words (53 bits, never 0)."""
+    return (float(((hi << _S32) | lo) >> np.uint64(11)) + 0.5) * _TWO_M53
+
+
+@jit
+def _ziggurat_slow(r, idx, x, c0, c1, c2, c3, k0, k1):
+    """Rejection and tail branch of the ziggurat: fresh bits from attempts 1, 2, ..."""
+    attempt = np.uint64(1)
+    while True:
+        w = philox4x32(c0, c1, c2, c3 | (attempt << np.uint64(24)), k0, k1)
+        u1 = _u53(w[0], w[1])
+        u2 = _u53(w[2], w[3])
+        if idx == 0:
+            # tail beyond r: Marsaglia's exponential method
+            xx = -_ZIG_INV_R * math.log(u1)
+            yy = -math.log(u2)
+            if yy + yy > xx * xx:
+                return -(_ZIG_R + xx) if (r & np.uint64(0x100)) else (_ZIG_R + xx)
+        else:
+            if (_ZIG_F[idx - 1] - _ZIG_F[idx]) * u1 + _ZIG_F[idx] < math.exp(-0.5 * x * x):
+                return x
+            # rejected: a completely new ziggurat draw from the next attempt's bits
+            rr = (w[2] << _S32) | w[3]
+            idx = np.int64(rr & np.uint64(0xFF))
+            rabs = np.int64((rr >> np.uint64(9)) & _MASK52)
+            x = float(rabs) * _ZIG_W[idx]
+            if rr & np.uint64(0x100):
+                x = -x
+            r = rr
+            if rabs < _ZIG_KS[idx]:
+                return x
+        attempt += np.uint64(1)
+
+
+@jit(inline="always")
+def _ziggurat(hi, lo, c0, c1, c2, c3, k0, k1):
+    r = (hi << _S32) | lo
+    idx = np.int64(r & np.uint64(0xFF))
+    # 52-bit abscissa as a signed integer: int64 -> double converts in one instruction
+    rabs = np.int64((r >> np.uint64(9)) & _MASK52)
+    x = float(rabs) * _ZIG_W[idx]
+    if r & np.uint64(0x100):
+        x = -x
+    if rabs < _ZIG_KS[idx]:
+        return x
+    return _ziggurat_slow(r, idx, x, c0, c1, c2, c3, k0, k1)
+
+
+@jit(inline="always")
+def normal_pair(c0, c1, c2, c3, k0, k1):
+    """Two independent N(0, 1) draws, a deterministic function of (counter, key).
+
+    Each takes 64 of the 128 Philox bits; the rare slow path uses attempt-tagged counters
+    (separate for the two halves, so the second draw never depends on the first's path).
+    """
+    w = philox4x32(c0, c1, c2, c3, k0, k1)
+    z0 = _ziggurat(w[0], w[1], c0, c1, c2, c3 | np.uint64(0x80000000), k0, k1)
+    z1 = _ziggurat(w[2], w[3], c0, c1, c2, c3 | np.uint64(0x40000000), k0, k1)
+    return z0, z1
+
+
+@jit(inline="always")
+def uniform_pair(c0, c1, c2, c3, k0, k1):
+    """Two independent U(0, 1) draws (53-bit, never exactly 0 or 1)."""
+    w = philox4x32(c0, c1, c2, c3, k0, k1)
+    return _u53(w[0], w[1]), _u53(w[2], w[3])
+
+
+@jit(inline="always")
+def counter_words(index, chain, comp, tag):
+    """Pack (64-bit index, chain, component, tag) into Philox counter words."""
+    i = np.uint64(index)
+    return (i & M32, i >> _S32, np.uint64(chain) & M32,
+            (np.uint64(comp) & np.uint64(0xFFFFF)) | (np.uint64(tag) << np.uint64(20)))
+
+
+def seed_to_key(seed_seq: np.random.SeedSequence, purpose: int):
+    """A 64-bit Philox key (two uint32 words) for one use of a seed.
+
+    Keys come from ``SeedSequence.spawn``-style entropy mixing, so different purposes (the
+    Brownian path, the selection of midpoints, the fast-mode noise) get unrelated keys.
+    """
+    child = np.random.SeedSequence(seed_seq.entropy,
+                                   spawn_key=tuple(seed_seq.spawn_key) + (int(purpose),))
+    w = child.generate_state(2, dtype=np.uint32)
+    return np.uint64(w[0]), np.uint64(w[1])
+
+
+# ------------------------------------------------------------------ array front-ends
+@jit
+def _philox_block(counters, k0, k1):
+    n = counters.shape[0]
+    out = np.empty((n, 4), np.uint64)
+    for i in range(n):
+        w = philox4x32(counters[i, 0], counters[i, 1], counters[i, 2], counters[i, 3], k0, k1)
+        out[i, 0] = w[0]
+        out[i, 1] = w[1]
+        out[i, 2] = w[2]
+        out[i, 3] = w[3]
+    return out
+
+
+def philox_block(counters, key):
+    """Philox4x32-10 of an (n, 4) array of uint32 counters under a (k0, k1) key (for tests)."""
+    c = np.ascontiguousarray(np.asarray(counters, dtype=np.uint64).reshape(-1, 4))
+    return _philox_block(c, np.uint64(key[0]), np.uint64(key[1]))
+
+
+@jit
+def _normals(n, chain, k0, k1, tag):
+    out = np.empty(n)
+    for i in range(0, n, 2):
+        c = counter_words(i // 2, chain, 0, tag)
+        z = normal_pair(c[0], c[1], c[2], c[3], k0, k1)
+        out[i] = z[0]
+        if i + 1 < n:
+            out[i + 1] = z[1]
+    return out
+
+
+def standard_normals(n, key=(0, 0), chain=0, tag=TAG_NOISE):
+    """``n`` standard normals from the kernel generator (for tests and the benchmark)."""
+    return _normals(int(n), int(chain), np.uint64(key[0]), np.uint64(key[1]), int(tag))

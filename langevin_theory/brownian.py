@@ -1,0 +1,256 @@
+"""A Brownian path as a deterministic function: the virtual Brownian tree.
+
+Why a path and not a stream
+---------------------------
+The paper compares PLMC(alpha, K) with LMC(alpha/K) *on the same Brownian motion*: the midpoint
+of a PLMC step must be built from the very increments that drive the fine chain (notes 2.1). We
+therefore never draw "the next Gaussian": the noise that a step of any scheme sees over a time
+interval is a deterministic function of (seed, chain, interval, component). Runs at different
+step sizes that share a :class:`BrownianPath` are driven by one Brownian motion; nothing is stored,
+and results do not depend on threads or chunking.
+
+What is sampled
+---------------
+For overdamped dynamics the noise over [s, t] is sqrt(2) (B_t - B_s). For underdamped dynamics it
+is the two-dimensional (position, velocity) Ornstein-Uhlenbeck noise of the exact flow,
+N(s, t) = int_s^t exp((t - r) M) sigma dB_r, whose law is N(0, Gamma^2_{t-s}). In both cases the
+process Y(t) = N(0, t) is Gauss-Markov: Y(t) = A_{t-s} Y(s) + N(s, t), which is all the tree uses.
+
+The tree
+--------
+Time is cut into blocks of ``2**block_levels`` fine steps; each fine step is further divided into
+``2**sub_levels`` sub-units (only randomized midpoints at non-grid times go below the fine grid).
+In block b, Y is 0 at the block start; its value at the block end is drawn from N(0, Gamma^2_B)
+with a counter naming (b, node 0). Every other dyadic point q of the block is the midpoint of a
+unique dyadic interval [l, r]; given Y(l) and Y(r), Y(q) is drawn from its exact Gauss-Markov
+bridge law
+
+    Y(q) = A_L Y(l) + J_L (Y(r) - A_{2L} Y(l)) + C_L z(b, q),    L = (r - l)/2,
+    J_L = S_L A_L^T S_{2L}^{-1},  C_L C_L^T = S_L - J_L A_L S_L,  S_L = Gamma^2_L,
+
+with z(b, q) standard normals from Philox keyed by the path's seed and counter (b, q, chain,
+component). (Overdamped: J = 1/2, C = sqrt(L h) -- the Levy construction of Brownian motion.)
+Evaluating Y at a point costs one bridge per level below the deepest cached interval that
+contains it: each chain keeps the root-to-leaf path of its last query, so a sequence of
+increasing queries with spacing 2^j fine steps costs about j + 1 Gaussian pairs per query, and a
+PLMC midpoint costs O(log K).
+
+The bridge tables are computed in 60-digit arithmetic (mpmath) for underdamped dynamics, where
+Gamma^2 of a short interval is nearly singular (its position variance is O(h^3)).
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from . import _rng
+from ._jit import jit
+from .dynamics import Dynamics, Overdamped, Underdamped, _mp_blocks
+
+__all__ = ["BrownianPath"]
+
+BLOCK_LEVELS = 20
+SUB_LEVELS = 24
+
+
+class BrownianPath:
+    """A Brownian motion on the grid ``fine_step * Z`` (and finer), shared by several runs.
+
+    Parameters
+    ----------
+    seed : int or numpy.random.SeedSequence
+        Names the path: the same seed gives the same Brownian motion.
+    fine_step : float
+        The finest grid the path is built for. ``simulate`` calls that use it must take step
+        sizes (and, for PLMC, sub-steps alpha/K) that are integer multiples of ``fine_step``.
+
+    Notes
+    -----
+    Two runs couple when they use the same path, the same chain indices and the same dynamics
+    (an underdamped run reads the OU noise of the same tree nodes, so it couples with underdamped
+    runs of the same friction).
+
+    Examples
+    --------
+    >>> import langevin_theory as lt
+    >>> path = lt.BrownianPath(seed=1, fine_step=1 / 64)
+    >>> t = lt.targets.LogCosh()
+    >>> fine = lt.simulate(t, lt.schemes.LMC(), step_size=1 / 64, n_steps=64, n_chains=10,
+    ...                    rng=0, brownian=path)
+    >>> pm = lt.simulate(t, lt.schemes.PoissonMidpoint(substeps=8), step_size=1 / 8, n_steps=8,
+    ...                  n_chains=10, rng=0, brownian=path)
+    """
+
+    def __init__(self, seed=0, fine_step: float = 1e-3, *, block_levels: int = BLOCK_LEVELS,
+                 sub_levels: int = SUB_LEVELS):
+        if not (isinstance(fine_step, (int, float, np.floating)) and math.isfinite(fine_step)
+                and fine_step > 0):
+            raise ValueError(f"fine_step must be a positive finite number; got {fine_step!r}")
+        if not (1 <= block_levels <= 30 and 0 <= sub_levels <= 30):
+            raise ValueError("block_levels must be in [1, 30] and sub_levels in [0, 30]")
+        self.seed_seq = seed if isinstance(seed, np.random.SeedSequence) else \
+            np.random.SeedSequence(seed)
+        self.fine_step = float(fine_step)
+        self.block_levels = int(block_levels)
+        self.sub_levels = int(sub_levels)
+        self.key = _rng.seed_to_key(self.seed_seq, 0x5041)  # "PA"th
+
+    @property
+    def levels(self):
+        """Total tree depth per block, in sub-units."""
+        return self.block_levels + self.sub_levels
+
+    def steps_per(self, step: float, what: str = "step size") -> int:
+        """The integer m with step = m * fine_step, or a ValueError."""
+        m = step / self.fine_step
+        mi = int(round(m))
+        if mi < 1 or abs(m - mi) > 1e-9 * max(1.0, m):
+            raise ValueError(f"{what} {step!r} is not an integer multiple of the Brownian path's "
+                             f"fine_step {self.fine_step!r}")
+        return mi
+
+    def tables(self, dynamics: Dynamics):
+        """Bridge tables (A_L, A_2L, J_L, C_L per level, and the root factor) for ``dynamics``."""
+        if isinstance(dynamics, Underdamped):
+            return _tables_underdamped(dynamics.friction, self.fine_step, self.block_levels,
+                                       self.sub_levels)
+        return _tables_overdamped(self.fine_step, self.block_levels, self.sub_levels)
+
+    def __repr__(self):
+        return f"BrownianPath(seed={self.seed_seq.entropy}, fine_step={self.fine_step})"
+
+
+@lru_cache(maxsize=32)
+def _tables_overdamped(h, nb, ns):
+    nl = nb + ns
+    s = 1
+    tab = np.zeros((nl + 1, 4, s, s))
+    for k in range(1, nl + 1):
+        half = 2.0 ** (k - 1 - ns) * h  # time length of half the level-k interval
+        tab[k, 0, 0, 0] = 1.0
+        tab[k, 1, 0, 0] = 1.0
+        tab[k, 2, 0, 0] = 0.5
+        tab[k, 3, 0, 0] = math.sqrt(half)
+    root = np.array([[math.sqrt(2.0 * (2.0 ** nb) * h)]])
+    return tab, root
+
+
+@lru_cache(maxsize=32)
+def _tables_underdamped(friction, h, nb, ns):
+    import mpmath as mp
+    nl = nb + ns
+    tab = np.zeros((nl + 1, 4, 2, 2))
+    for k in range(1, nl + 1):
+        half = mp.mpf(repr(h)) * mp.mpf(2) ** (k - 1 - ns)
+        AL, SL = _mp_blocks(friction, mp.nstr(half, 50))
+        A2, S2 = _mp_blocks(friction, mp.nstr(2 * half, 50))
+        J = SL * AL.T * mp.inverse(S2)
+        cond = SL - J * AL * SL
+        cond = (cond + cond.T) / 2
+        C = mp.cholesky(cond)
+        for i in range(2):
+            for j in range(2):
+                tab[k, 0, i, j] = float(AL[i, j])
+                tab[k, 1, i, j] = float(A2[i, j])
+                tab[k, 2, i, j] = float(J[i, j])
+                tab[k, 3, i, j] = float(C[i, j])
+    _, Sroot = _mp_blocks(friction, mp.nstr(mp.mpf(repr(h)) * mp.mpf(2) ** nb, 50))
+    Cr = mp.cholesky(Sroot)
+    root = np.array([[float(Cr[i, j]) for j in range(2)] for i in range(2)])
+    return tab, root
+
+
+# ============================================================================ kernels
+# Tree-reader state of one chain (all components share the interval positions):
+#   meta[0] = cached block (-1: none), meta[1] = lowest valid level
+#   lo[k]   = left end (sub-units, block-local) of the cached level-k interval
+#   ylo[k, j, :], yhi[k, j, :] = Y at its two ends, component j
+
+@jit
+def tree_reset(meta):
+    meta[0] = -1
+    meta[1] = 0
+
+
+@jit
+def tree_value(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
+    """Write Y_block(q) (block-local, q in [0, 2**nl] sub-units) into ``out`` (dim, s)."""
+    dim = out.shape[0]
+    s = out.shape[1]
+    if meta[0] != block:
+        meta[0] = block
+        meta[1] = nl
+        lo[nl] = 0
+        c = _rng.counter_words(block << nl, chain, 0, _rng.TAG_PATH)
+        for j in range(dim):
+            z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
+            for a in range(s):
+                ylo[nl, j, a] = 0.0
+            if s == 1:
+                yhi[nl, j, 0] = root[0, 0] * z[0]
+            else:
+                yhi[nl, j, 0] = root[0, 0] * z[0]
+                yhi[nl, j, 1] = root[1, 0] * z[0] + root[1, 1] * z[1]
+    if q == 0:
+        for j in range(dim):
+            for a in range(s):
+                out[j, a] = 0.0
+        return
+    k = meta[1]
+    while not (lo[k] <= q and q <= lo[k] + (np.int64(1) << k)):
+        k += 1
+    while True:
+        left = lo[k]
+        right = left + (np.int64(1) << k)
+        if q == left:
+            for j in range(dim):
+                for a in range(s):
+                    out[j, a] = ylo[k, j, a]
+            meta[1] = k
+            return
+        if q == right:
+            for j in range(dim):
+                for a in range(s):
+                    out[j, a] = yhi[k, j, a]
+            meta[1] = k
+            return
+        mid = left + (np.int64(1) << (k - 1))
+        c = _rng.counter_words((block << nl) + mid, chain, 0, _rng.TAG_PATH)
+        go_right = q >= mid
+        for j in range(dim):
+            z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
+            if s == 1:
+                yl = ylo[k, j, 0]
+                ym = tab[k, 0, 0, 0] * yl + tab[k, 2, 0, 0] * (yhi[k, j, 0] - tab[k, 1, 0, 0] * yl) \
+                    + tab[k, 3, 0, 0] * z[0]
+                if go_right:
+                    ylo[k - 1, j, 0] = ym
+                    yhi[k - 1, j, 0] = yhi[k, j, 0]
+                else:
+                    ylo[k - 1, j, 0] = yl
+                    yhi[k - 1, j, 0] = ym
+            else:
+                u0 = ylo[k, j, 0]
+                u1 = ylo[k, j, 1]
+                # A_L y_l and the residual r = y_r - A_2L y_l
+                a0 = tab[k, 0, 0, 0] * u0 + tab[k, 0, 0, 1] * u1
+                a1 = tab[k, 0, 1, 0] * u0 + tab[k, 0, 1, 1] * u1
+                r0 = yhi[k, j, 0] - (tab[k, 1, 0, 0] * u0 + tab[k, 1, 0, 1] * u1)
+                r1 = yhi[k, j, 1] - (tab[k, 1, 1, 0] * u0 + tab[k, 1, 1, 1] * u1)
+                m0 = a0 + tab[k, 2, 0, 0] * r0 + tab[k, 2, 0, 1] * r1 + tab[k, 3, 0, 0] * z[0]
+                m1 = a1 + tab[k, 2, 1, 0] * r0 + tab[k, 2, 1, 1] * r1 \
+                    + tab[k, 3, 1, 0] * z[0] + tab[k, 3, 1, 1] * z[1]
+                if go_right:
+                    ylo[k - 1, j, 0] = m0
+                    ylo[k - 1, j, 1] = m1
+                    yhi[k - 1, j, 0] = yhi[k, j, 0]
+                    yhi[k - 1, j, 1] = yhi[k, j, 1]
+                else:
+                    ylo[k - 1, j, 0] = u0
+                    ylo[k - 1, j, 1] = u1
+                    yhi[k - 1, j, 0] = m0
+                    yhi[k - 1, j, 1] = m1
+        lo[k - 1] = mid if go_right else left
+        k -= 1
