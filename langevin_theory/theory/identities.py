@@ -237,7 +237,7 @@ def recursion8(dynamics, K, H, drift="linear"):
     return x, {"X": X, "Z": Z, "Gamma": Gam, "b": b, "C": C, "midpoints": mids}
 
 
-def plmc_one_step(dynamics, K, H, drift="linear", ocr_variant=False):
+def plmc_one_step(dynamics, K, H, drift="linear", ocr_variant=False, final_index=None):
     """One PLMC step by the one-step algorithm, Steps 1-5 of notes 2.2 (paper Section 2.2).
 
     With I = {i : H_i = 1} = {i_1 < ... < i_N}, i_0 = 0 and (correction 9.2) i_{N+1} = K:
@@ -263,13 +263,16 @@ def plmc_one_step(dynamics, K, H, drift="linear", ocr_variant=False):
     ocr_variant : bool
         If True use the OCR'd correction G_{(K-1-i_k)h} instead of A_{(K-1-i_k)h} G_h
         (notes 9.1), to show that it is *not* equal to recursion (8).
+    final_index : int, optional
+        i_{N+1}; default K (notes 9.2). Passing the OCR'd K - 1 shows that it drops the noise
+        of the last fine step.
     """
     C = _fine_coefficients(dynamics, K)
     X, Z, Gam = _state_symbols(dynamics, K)
     b = _drift(dynamics, drift)
     b0 = b(X)
     idx = [i for i in range(K) if H[i]]
-    grid = [0, *idx, K]
+    grid = [0, *idx, K if final_index is None else final_index]
     M = sp.zeros(X.shape[0], 1)
     corr = sp.zeros(X.shape[0], 1)
     for k in range(1, len(grid)):
@@ -286,14 +289,14 @@ def plmc_one_step(dynamics, K, H, drift="linear", ocr_variant=False):
     return C[K][0] * X + C[K][1] * b0 + M + corr
 
 
-def one_step_residual(dynamics, K, H, drift="linear", ocr_variant=False):
+def one_step_residual(dynamics, K, H, drift="linear", ocr_variant=False, final_index=None):
     """Residual (Steps 1-5) - (recursion (8)) for one midpoint set H (notes 8.4; Prop. 1).
 
     Zero for every H in {0,1}^K when ``ocr_variant`` is False; nonzero for the OCR'd
     correction (notes 9.1).
     """
     H = tuple(int(x) for x in H)
-    lhs = plmc_one_step(dynamics, K, H, drift, ocr_variant)
+    lhs = plmc_one_step(dynamics, K, H, drift, ocr_variant, final_index)
     rhs, _ = recursion8(dynamics, K, H, drift)
     return (lhs - rhs).applyfunc(sp.expand)
 
