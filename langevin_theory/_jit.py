@@ -14,6 +14,8 @@ rebinds that global and returns a compiled copy of the kernel: cached for the bu
 """
 from __future__ import annotations
 
+import hashlib
+import pathlib
 import types
 
 import numba
@@ -31,6 +33,24 @@ def jit(*args, **kwargs):
 
 
 _SPECIALISED: dict = {}
+
+
+def _kernel_source_hash() -> str:
+    """Hash of every kernel source file of the package.
+
+    numba invalidates a cached function only when *its own* file changes, but a cached driver
+    embeds the code of the step kernels it calls from other files. Putting this hash into the
+    names of specialised kernels makes any kernel edit produce fresh cache entries.
+    """
+    root = pathlib.Path(__file__).parent
+    files = sorted([*root.glob("_*.py"), *root.glob("brownian.py"), *root.glob("schemes/*.py")])
+    h = hashlib.sha1()
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()[:10]
+
+
+_SOURCE_HASH = _kernel_source_hash()
 
 
 def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: bool = False):
@@ -57,7 +77,8 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
     glb.update(bindings)
     fn = types.FunctionType(kernel.__code__, glb, kernel.__name__, kernel.__defaults__,
                             kernel.__closure__)
-    suffix = ("_par" if parallel else "") + ("" if cache else "_" + (tag or "custom"))
+    suffix = ("_par" if parallel else "") + ("_" + _SOURCE_HASH if cache else
+                                             "_" + (tag or "custom"))
     fn.__qualname__ = kernel.__qualname__ + suffix
     fn.__doc__ = kernel.__doc__
     compiled = jit(fn, cache=cache, parallel=parallel)

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _rng
 from ._jit import jit
-from .brownian import tree_value
+from .brownian import tree_reset, tree_value
 
 # Taylor coefficients of g(x) = x + expm1(-x) and f(x) = x + 2 expm1(-x) - expm1(-2x)/2
 # (see dynamics._G_COEF/_F_COEF), used below x = 0.5 where the closed forms cancel.
@@ -179,3 +179,35 @@ def advance(x, v, s, a01, a11, g0c, g1c, grad, noise, extra):
             xj = x[j] + a01 * v[j] - g0c * grad[j] + noise[j, 0] + extra[j, 0]
             v[j] = a11 * v[j] - g1c * grad[j] + noise[j, 1] + extra[j, 1]
             x[j] = xj
+
+
+@jit
+def path_noise(p1s, p2s, chain, dim, s, path, nl):
+    """N(p1s[i], p2s[i]) for a sequence of intervals (in sub-units), as an (n, dim, s) array.
+
+    Python-level view of the Brownian path for tests and teaching; intervals should be visited
+    in increasing order for the tree cache to help (any order is correct).
+    """
+    n = p1s.shape[0]
+    out = np.zeros((n, dim, s))
+    st = (np.zeros(2, np.int64), np.zeros(nl + 1, np.int64), np.zeros((nl + 1, dim, s)),
+          np.zeros((nl + 1, dim, s)), np.zeros(2, np.int64), np.zeros(4), np.zeros((dim, s)))
+    tree_reset(st[0])
+    tmp = np.zeros((dim, s))
+    for i in range(n):
+        piece(p1s[i], p2s[i], path, st, chain, tmp)
+        for j in range(dim):
+            for a in range(s):
+                out[i, j, a] = tmp[j, a]
+    return out
+
+
+@jit
+def selection_uniforms(n, chain, k0, k1):
+    """The first n uniforms of a chain's midpoint-selection stream (tests, teaching)."""
+    st = (np.zeros(2, np.int64), np.zeros(2, np.int64), np.zeros((2, 1, 1)),
+          np.zeros((2, 1, 1)), np.zeros(2, np.int64), np.zeros(4), np.zeros((1, 1)))
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = next_uniform(st, chain, k0, k1)
+    return out

@@ -118,6 +118,29 @@ class BrownianPath:
                                        self.sub_levels)
         return _tables_overdamped(self.fine_step, self.block_levels, self.sub_levels)
 
+    def noise(self, starts, ends, *, chain=0, dim=1, dynamics=None):
+        """The path's noise N(s, t) over the fine-grid intervals [starts[i], ends[i]].
+
+        ``starts``/``ends`` are in units of ``fine_step`` (integers, or dyadic fractions down to
+        2**-sub_levels). Returns an array (n, dim, s) with s = 1 (overdamped: sqrt(2) times the
+        Brownian increment) or 2 (underdamped: position and velocity OU noise). For tests and
+        teaching; simulations read the same values inside their kernels.
+        """
+        from ._kernels import path_noise
+        dynamics = Overdamped() if dynamics is None else dynamics
+        scale = 2.0 ** self.sub_levels
+        p1 = np.round(np.asarray(starts, float) * scale).astype(np.int64).ravel()
+        p2 = np.round(np.asarray(ends, float) * scale).astype(np.int64).ravel()
+        if p1.shape != p2.shape or np.any(p1 < 0):
+            raise ValueError("starts and ends must have one shape and be >= 0")
+        tab, root = self.tables(dynamics)
+        s = dynamics.blocks
+        gamma = getattr(dynamics, "friction", 0.0)
+        path = (True, np.uint64(self.key[0]), np.uint64(self.key[1]), tab, root,
+                np.int64(self.levels), self.fine_step / scale, float(gamma), np.uint64(0),
+                np.uint64(0))
+        return path_noise(p1, p2, int(chain), int(dim), s, path, self.levels)
+
     def __repr__(self):
         return f"BrownianPath(seed={self.seed_seq.entropy}, fine_step={self.fine_step})"
 

@@ -210,8 +210,11 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
                 rec.min() < 0 or rec.max() > n_steps):
             raise ValueError(f"record_steps must be integers in [0, {n_steps}]")
         rec = np.unique(np.append(rec.astype(np.int64), n_steps))
-    K = scheme.substeps if isinstance(scheme, PoissonMidpoint) else 1
-    option = scheme.option if isinstance(scheme, PoissonMidpoint) else 1
+    K = int(getattr(scheme, "substeps", 1))
+    if isinstance(scheme, PoissonMidpoint):
+        option = scheme.option
+    else:  # RLMC: option 2 means "u on a grid of K points"
+        option = 2 if getattr(scheme, "grid", None) is not None else 1
     skip0 = bool(getattr(scheme, "skip_trivial_midpoint", False))
     if n_threads is not None:
         n_threads = _check_count("n_threads", n_threads, 1)

@@ -28,7 +28,14 @@ __all__ = ["RandomizedMidpoint"]
 
 @register
 class RandomizedMidpoint(Scheme):
-    """Randomized midpoint method (Shen & Lee 2019; notes 6.1-6.2): 2 gradients per step."""
+    """Randomized midpoint method (Shen & Lee 2019; notes 6.1-6.2): 2 gradients per step.
+
+    Parameters
+    ----------
+    grid : int, optional
+        Restrict u to {0, 1/grid, ..., (grid-1)/grid} (u = floor(U grid)/grid). With
+        ``grid=K`` the overdamped scheme is pathwise PLMC OPTION 2 with K substeps (notes 2.3).
+    """
 
     key = "rlmc"
     grad_evals_per_step = 2.0
@@ -36,8 +43,26 @@ class RandomizedMidpoint(Scheme):
     reference = "Shen & Lee (2019); Kandasamy & Nagaraj (2024) Eq. (7)"
     kernel_id = 1
 
+    def __init__(self, grid: int | None = None):
+        if grid is not None and (isinstance(grid, bool) or not isinstance(grid, int)
+                                 or grid < 1):
+            raise ValueError(f"grid must be None or an integer >= 1; got {grid!r}")
+        self.grid = grid
+
+    @property
+    def substeps(self):
+        """The grid of u as PLMC-style substeps (1 when u is continuous)."""
+        return self.grid or 1
+
+    def substep(self, step_size):
+        return step_size / (self.grid or 1)
+
     def label(self):
-        return "RLMC"
+        return "RLMC" if self.grid is None else f"RLMC-grid={self.grid}"
+
+    def __repr__(self):
+        return "RandomizedMidpoint()" if self.grid is None else \
+            f"RandomizedMidpoint(grid={self.grid})"
 
 
 def rlmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, chain, params, sc):
@@ -48,9 +73,16 @@ def rlmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, chain, params,
     rk1 = path[9]
     grad_point(x, params, g0)  # noqa: F821 -- bound by _jit.specialise
     u = next_uniform(st, chain, rk0, rk1)
-    r = int(u * m_step)
-    if r >= m_step:
-        r = m_step - 1
+    if option == 2:
+        # u on the grid {0, 1/K, ..., (K-1)/K} (simulate passes option=2 when grid is set)
+        i = int(u * K)
+        if i >= K:
+            i = K - 1
+        r = i * (m_step // K)
+    else:
+        r = int(u * m_step)
+        if r >= m_step:
+            r = m_step - 1
     ue = r / m_step
     piece(p0, p0 + r, path, st, chain, W1)
     piece(p0 + r, p0 + m_step, path, st, chain, W2)

@@ -1,0 +1,224 @@
+"""Exact identities of the core simulators, to ~1e-12 in float64 (issue: core simulators).
+
+* the scaling relations of both dynamics;
+* every scheme x dynamics against the independent NumPy reference on identical noise;
+* PLMC's one-step form equals recursion (8), and the extracted text's G_{(K-1-i)h} does not;
+* constant drift: PLMC(alpha, K) == LMC(alpha/K) pathwise; PLMC with K = 1 == LMC;
+* OPTION 2 == RLMC with u on the grid {0, 1/K, ...} (overdamped).
+"""
+import numpy as np
+import pytest
+
+import langevin_theory as lt
+from langevin_theory._kernels import selection_uniforms
+from langevin_theory._rng import seed_to_key
+from numpy_reference import Ref, plmc_selections
+
+TOL = 1e-12
+DYNAMICS = {"over": lt.dynamics.Overdamped(), "under": lt.dynamics.Underdamped(friction=1.7)}
+
+
+def close(a, b, tol=TOL):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    scale = max(1.0, np.abs(b).max())
+    err = np.abs(a - b).max() / scale
+    assert err <= tol, f"max relative deviation {err:.3e} > {tol:g}"
+    return err
+
+
+# ---------------------------------------------------------------- scaling relations
+@pytest.mark.parametrize("dyn", list(DYNAMICS.values()), ids=list(DYNAMICS))
+@pytest.mark.parametrize("h,n", [(0.013, 37), (0.25, 8), (1e-4, 1000)])
+def test_scaling_relations(dyn, h, n):
+    A, G, S = dyn.A(h), dyn.G(h), dyn.Gamma2(h)
+    close(np.linalg.matrix_power(A, n), dyn.A(n * h))
+    close(sum(np.linalg.matrix_power(A, i) for i in range(n)) @ G, dyn.G(n * h))
+    acc = np.zeros_like(S)
+    for i in range(n):
+        Ai = np.linalg.matrix_power(A, i)
+        acc += Ai @ S @ Ai.T
+    # entries of Gamma^2 differ in scale by h^2 (position ~ h^3, velocity ~ h): compare each
+    ref = dyn.Gamma2(n * h)
+    np.testing.assert_allclose(acc, ref, rtol=1e-11, atol=0)
+    L = dyn.Gamma(h)
+    np.testing.assert_allclose(L @ L.T, S, rtol=1e-12, atol=0)
+
+
+def test_underdamped_blocks_match_generator():
+    """A_h and G_h against scipy's expm of the generator (an independent derivation)."""
+    from numpy_reference import flow
+    dyn = DYNAMICS["under"]
+    for h in (1e-7, 1e-3, 0.3, 2.0):
+        A, G = flow("under", dyn.friction, h)
+        close(dyn.A(h), A)
+        np.testing.assert_allclose(dyn.G(h), G, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- shared-path machinery
+def _run(target, scheme, dyn, h, n_steps, n_chains, path, x0, v0, rng=3):
+    return lt.simulate(target, scheme, DYNAMICS[dyn], step_size=h, n_steps=n_steps,
+                       n_chains=n_chains, rng=rng, x0=x0,
+                       v0=v0 if dyn == "under" else None, brownian=path)
+
+
+def _inputs(dim, n_chains, seed=0):
+    g = np.random.default_rng(seed)
+    return g.normal(0, 1.5, (n_chains, dim)), g.normal(0, 1, (n_chains, dim))
+
+
+def _sel_uniforms(rng_seed, chain, n):
+    key = seed_to_key(np.random.SeedSequence(rng_seed), 0x52554E)
+    return selection_uniforms(n, chain, np.uint64(key[0]), np.uint64(key[1]))
+
+
+@pytest.mark.parametrize("dyn", ["over", "under"])
+def test_lmc_matches_numpy_reference(dyn):
+    target = lt.targets.LogCosh(dim=2)
+    path = lt.BrownianPath(seed=11, fine_step=1 / 64)
+    x0, v0 = _inputs(2, 3)
+    res = _run(target, lt.schemes.LMC(), dyn, 1 / 16, 6, 3, path, x0, v0)
+    for c in range(3):
+        ref = Ref(target.grad_potential, path, c, dyn, 1.7, 2, DYNAMICS[dyn])
+        Z = ref.lmc(x0[c], v0[c], 4, 1 / 16, 6)
+        close(res.positions[c], Z[0])
+        if dyn == "under":
+            close(res.velocities[c], Z[1])
+
+
+@pytest.mark.parametrize("dyn", ["over", "under"])
+@pytest.mark.parametrize("option", [1, 2])
+def test_plmc_matches_recursion_8_and_one_step_form(dyn, option):
+    """Kernel PLMC == NumPy recursion (8) == NumPy one-step form; the printed form differs."""
+    target = lt.targets.LogCosh(dim=2)
+    K, h, n_steps, m = 6, 0.3, 4, 2
+    path = lt.BrownianPath(seed=5, fine_step=h / K / m)
+    x0, v0 = _inputs(2, 3, seed=1)
+    res = _run(target, lt.schemes.PoissonMidpoint(K, option), dyn, h, n_steps, 3, path, x0, v0,
+               rng=42)
+    n_midpoints = 0
+    for c in range(3):
+        sels = plmc_selections(_sel_uniforms(42, c, 200), K, option, n_steps)
+        n_midpoints += sum(len(s) for s in sels)
+        ref = Ref(target.grad_potential, path, c, dyn, 1.7, 2, DYNAMICS[dyn])
+        rec = ref.plmc_recursion(x0[c], v0[c], m, h, K, sels, n_steps)
+        one = ref.plmc_one_step(x0[c], v0[c], m, h, K, sels, n_steps)
+        close(one, rec)
+        close(res.positions[c], rec[0])
+        if dyn == "under":
+            close(res.velocities[c], rec[1])
+        if any(len(s) and max(s) < K - 1 for s in sels):
+            printed = ref.plmc_one_step(x0[c], v0[c], m, h, K, sels, n_steps, printed_form=True)
+            assert np.abs(printed - rec).max() > 1e-6, "negative control should differ"
+    # gradient count = one per step plus one per midpoint, as counted in the kernel
+    assert res.n_grad_evals == 3 * n_steps + n_midpoints
+
+
+@pytest.mark.parametrize("dyn", ["over", "under"])
+def test_rlmc_matches_numpy_reference(dyn):
+    target = lt.targets.LogCosh(dim=1)
+    h, n_steps, m = 0.25, 5, 4
+    path = lt.BrownianPath(seed=8, fine_step=h / m)
+    x0, v0 = _inputs(1, 2, seed=2)
+    res = _run(target, lt.schemes.RandomizedMidpoint(), dyn, h, n_steps, 2, path, x0, v0, rng=9)
+    sub = 2 ** path.sub_levels * m  # sub-units per step
+    for c in range(2):
+        u = _sel_uniforms(9, c, n_steps)
+        frac = np.minimum(np.floor(u * sub), sub - 1) / sub
+        ref = Ref(target.grad_potential, path, c, dyn, 1.7, 1, DYNAMICS[dyn])
+        Z = ref.rlmc(x0[c], v0[c], m, h, frac, n_steps)
+        close(res.positions[c], Z[0])
+        if dyn == "under":
+            close(res.velocities[c], Z[1])
+
+
+# ---------------------------------------------------------------- structural identities
+@pytest.mark.parametrize("dyn", ["over", "under"])
+@pytest.mark.parametrize("option", [1, 2])
+def test_plmc_with_one_substep_is_lmc(dyn, option):
+    target = lt.targets.DoubleWell(dim=2, tilt=0.3)
+    path = lt.BrownianPath(seed=2, fine_step=0.05)
+    x0, v0 = _inputs(2, 50, seed=3)
+    a = _run(target, lt.schemes.PoissonMidpoint(1, option), dyn, 0.05, 20, 50, path, x0, v0)
+    b = _run(target, lt.schemes.LMC(), dyn, 0.05, 20, 50, path, x0, v0)
+    close(a.positions, b.positions)
+    # K = 1: the midpoint i = 0 is always selected (Ber(1)), so exactly 2 gradients per step
+    assert a.n_grad_evals == 2 * b.n_grad_evals
+
+
+@pytest.fixture(scope="module")
+def constant_drift_target():
+    slope = np.array([0.7, -1.3])
+
+    def potential(x):
+        return 0.7 * x[0] - 1.3 * x[1]
+
+    def grad(x, out):
+        out[0] = 0.7
+        out[1] = -1.3
+
+    return lt.targets.Custom(potential, grad, dim=2, name="linear"), slope
+
+
+@pytest.mark.parametrize("dyn", ["over", "under"])
+@pytest.mark.parametrize("option", [1, 2])
+def test_constant_drift_plmc_equals_fine_lmc(constant_drift_target, dyn, option):
+    """With b constant the correction vanishes and PLMC(alpha, K) is LMC(alpha/K) pathwise."""
+    target, _ = constant_drift_target
+    K, h = 8, 0.4
+    path = lt.BrownianPath(seed=4, fine_step=h / K)
+    x0, v0 = _inputs(2, 20, seed=4)
+    a = _run(target, lt.schemes.PoissonMidpoint(K, option), dyn, h, 5, 20, path, x0, v0)
+    b = _run(target, lt.schemes.LMC(), dyn, h / K, 5 * K, 20, path, x0, v0)
+    close(a.positions, b.positions)
+    if dyn == "under":
+        close(a.velocities, b.velocities)
+
+
+@pytest.mark.parametrize("K", [1, 4, 7])
+def test_option2_is_rlmc_on_the_grid(K):
+    target = lt.targets.LogCosh(dim=1)
+    path = lt.BrownianPath(seed=6, fine_step=0.2 / K)
+    x0, _ = _inputs(1, 40, seed=5)
+    a = _run(target, lt.schemes.PoissonMidpoint(K, option=2), "over", 0.2, 15, 40, path, x0,
+             None)
+    b = _run(target, lt.schemes.RandomizedMidpoint(grid=K), "over", 0.2, 15, 40, path, x0,
+             None)
+    close(a.positions, b.positions)
+
+
+def test_coarse_noise_is_the_sum_of_fine_noise():
+    """The path's additivity, N(a, c) = A_{c-b} N(a, b) + N(b, c), both dynamics."""
+    path = lt.BrownianPath(seed=1, fine_step=1e-3)
+    for name, dyn in DYNAMICS.items():
+        fine = path.noise(np.arange(0, 64), np.arange(1, 65), chain=3, dim=2, dynamics=dyn)
+        whole = path.noise([0], [64], chain=3, dim=2, dynamics=dyn)[0]
+        acc = np.zeros_like(whole)
+        A = dyn.A(1e-3)
+        for n in range(64):
+            acc = acc @ A.T + fine[n]
+        close(acc, whole)
+        # across a block boundary (blocks of 2**20 fine steps)
+        e = 2 ** path.block_levels
+        a = path.noise([e - 3], [e + 5], chain=0, dim=1, dynamics=dyn)[0]
+        p1 = path.noise([e - 3], [e], chain=0, dim=1, dynamics=dyn)[0]
+        p2 = path.noise([e], [e + 5], chain=0, dim=1, dynamics=dyn)[0]
+        close(a, p1 @ dyn.A(5e-3).T + p2)
+
+
+def test_results_do_not_depend_on_threads_or_chunking():
+    import numba
+    target = lt.targets.LogCosh()
+    path = lt.BrownianPath(seed=3, fine_step=0.01)
+    kw = dict(step_size=0.08, n_steps=30, rng=7)
+    big = lt.simulate(target, lt.schemes.PoissonMidpoint(8, 1), n_chains=700, brownian=path,
+                      n_threads=1, **kw)
+    if numba.config.NUMBA_NUM_THREADS > 1:
+        par = lt.simulate(target, lt.schemes.PoissonMidpoint(8, 1), n_chains=700,
+                          brownian=path, n_threads=2, **kw)
+        assert np.array_equal(big.positions, par.positions)
+    small = lt.simulate(target, lt.schemes.PoissonMidpoint(8, 1), n_chains=10, brownian=path,
+                        **kw)
+    assert np.array_equal(big.positions[:10], small.positions)
+    fast1 = lt.simulate(target, lt.schemes.LMC(), n_chains=700, **kw)
+    fast2 = lt.simulate(target, lt.schemes.LMC(), n_chains=30, **kw)
+    assert np.array_equal(fast1.positions[:30], fast2.positions)
