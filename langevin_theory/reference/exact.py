@@ -70,6 +70,10 @@ class NormalMixture1D:
     def pdf(self, t):
         return np.exp(self.logpdf(t))
 
+    def _pdf_fast(self, t):
+        z = (np.asarray(t, dtype=np.float64)[..., None] - self.means) / self.sds
+        return (self.weights / self.sds * np.exp(-0.5 * z * z)).sum(-1) / math.sqrt(2 * math.pi)
+
     def cdf(self, t):
         t = np.asarray(t, dtype=np.float64)[..., None]
         return (self.weights * special.ndtr((t - self.means) / self.sds)).sum(-1)
@@ -99,18 +103,32 @@ class NormalMixture1D:
         uu = np.clip(u, 1e-300, 1.0)
         upper = u > 0.5       # solve on the survival function in the upper tail (accuracy)
         target = np.where(upper, 1.0 - u, uu)
-        t = 0.5 * (lo + hi)
-        for _ in range(200):
-            f = np.where(upper, target - self.sf(t), self.cdf(t) - target)
-            lo = np.where(f < 0, t, lo)
-            hi = np.where(f > 0, t, hi)
-            new = t - f / np.maximum(self.pdf(t), 1e-300)
-            bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
-            new = np.where(bad, 0.5 * (lo + hi), new)
-            done = np.abs(new - t) <= 1e-15 * np.maximum(1.0, np.abs(t))
-            t = new
-            if np.all(done):
+        # starting point: interpolation in a tabulated CDF (Newton then needs ~3 steps)
+        if not hasattr(self, "_table"):
+            a, b = self.support(1e-300)
+            tt = np.linspace(a, b, 20001)
+            self._table = (tt, self.cdf(tt), self.sf(tt))
+        tt, Ft, St = self._table
+        t0 = np.where(upper, np.interp(-target, -St, tt), np.interp(target, Ft, tt))
+        t = np.clip(t0, lo, hi)
+        t = np.where((t > lo) & (t < hi), t, 0.5 * (lo + hi))
+        act = np.arange(t.size)
+        tf, lof, hif = t.ravel().copy(), lo.ravel().copy(), hi.ravel().copy()
+        upf, tgf = np.broadcast_to(upper, t.shape).ravel(), np.broadcast_to(target, t.shape).ravel()
+        for _ in range(100):
+            tt, up, tg = tf[act], upf[act], tgf[act]
+            f = np.where(up, tg - self.sf(tt), self.cdf(tt) - tg)
+            lof[act] = np.where(f < 0, tt, lof[act])
+            hif[act] = np.where(f > 0, tt, hif[act])
+            new = tt - f / np.maximum(self._pdf_fast(tt), 1e-300)
+            bad = ~np.isfinite(new) | (new <= lof[act]) | (new >= hif[act])
+            new = np.where(bad, 0.5 * (lof[act] + hif[act]), new)
+            done = (np.abs(new - tt) <= 1e-14 * np.maximum(1.0, np.abs(tt))) | (f == 0)
+            tf[act] = new
+            act = act[~done]
+            if act.size == 0:
                 break
+        t = tf.reshape(t.shape)
         t = np.where(u <= 0, -np.inf, t)
         return np.where(u >= 1, np.inf, t)
 
