@@ -289,6 +289,7 @@ def plmc_one_step(dynamics, K, H, drift="linear", ocr_variant=False, final_index
     return C[K][0] * X + C[K][1] * b0 + M + corr
 
 
+@functools.lru_cache(maxsize=None)
 def one_step_residual(dynamics, K, H, drift="linear", ocr_variant=False, final_index=None):
     """Residual (Steps 1-5) - (recursion (8)) for one midpoint set H (notes 8.4; Prop. 1).
 
@@ -345,6 +346,7 @@ def unbiasedness_residuals():
     }
 
 
+@functools.lru_cache(maxsize=None)
 def conditional_mean_residual(dynamics, K, drift="general"):
     """Residual of E_H[X'] minus the fine chain's interpolated mean, for fixed K.
 
