@@ -101,9 +101,13 @@ def test_stationary_variance_rejects_bad_input():
     ("PLMC1", "fixed_K", 1), ("PLMC2", "fixed_K", 1),
     ("PLMC1", "K=1/(alpha*L)", 2), ("PLMC2", "K=1/(alpha*L)", 2),
     ("PLMC1", "K=1/alpha", 2), ("PLMC2", "K=1/alpha", 2),
+    ("PLMC1", "K->oo", 2), ("PLMC2", "K->oo", 3),
 ])
 def test_leading_bias_order(scheme, regime, order):
-    """Leading power of α in v/σ² - 1 (= order of the stationary W2 bias on the Gaussian)."""
+    """Leading power of α in v/σ² - 1 (= order of the stationary W2 bias on the Gaussian).
+    At fixed K PLMC has LMC's order 1 (with the fine step); with K ∝ 1/α the order is 2; as
+    K -> ∞ OPTION 2 becomes RLMC (order 3) but OPTION 1 keeps order 2 (the Poisson number of
+    midpoints adds variance)."""
     assert gb.leading_bias_order(scheme, regime) == order
 
 

@@ -309,7 +309,7 @@ def _variance_expr(scheme):
     raise ValueError(f"unknown scheme {scheme!r}; expected one of {_SCHEMES}")
 
 
-_REGIMES = ("fixed_K", "K=1/alpha", "K=1/(alpha*L)")
+_REGIMES = ("fixed_K", "K=1/alpha", "K=1/(alpha*L)", "K->oo")
 
 
 @functools.lru_cache(maxsize=None)
@@ -319,11 +319,12 @@ def bias_series(scheme: str, regime: str = "fixed_K", order: int = 5):
     Parameters
     ----------
     scheme : {"LMC", "ULMC", "RLMC", "PLMC1", "PLMC2"}
-    regime : {"fixed_K", "K=1/alpha", "K=1/(alpha*L)"}
+    regime : {"fixed_K", "K=1/alpha", "K=1/(alpha*L)", "K->oo"}
         For PLMC: K held fixed (series in alpha at fixed K); K = 1/alpha (the paper's choice
-        K = Θ(1/α) of notes 4.5, fine step α²); or the dimensionally consistent
-        K = 1/(αL) = σ²/α (L = 1/σ², fine step α²/σ², as App. G's K ∝ 1/(αL)). Ignored for the
-        other schemes.
+        K = Θ(1/α) of notes 4.5, fine step α²); the dimensionally consistent
+        K = 1/(αL) = σ²/α (L = 1/σ², fine step α²/σ², as App. G's K ∝ 1/(αL)); or the limit
+        K -> ∞ at fixed α (OPTION 2 -> RLMC, OPTION 1 -> Poisson(1) midpoints on [0, α]).
+        Ignored for the other schemes.
     order : int
         Terms up to (not including) alpha**order.
 
@@ -339,6 +340,8 @@ def bias_series(scheme: str, regime: str = "fixed_K", order: int = 5):
             v = v.subs(K, 1 / alpha)
         elif regime == "K=1/(alpha*L)":
             v = v.subs(K, sigma2 / alpha)
+        elif regime == "K->oo":
+            v = sp.limit(v, K, sp.oo)
     rel = v / sigma2 - 1
     if scheme != "ULMC":
         rel = sp.cancel(rel)
@@ -375,7 +378,8 @@ def leading_bias_coefficient(scheme: str, regime: str = "fixed_K"):
 
 BIAS_CASES = (("LMC", "fixed_K"), ("ULMC", "fixed_K"), ("RLMC", "fixed_K"),
               ("PLMC1", "fixed_K"), ("PLMC2", "fixed_K"),
-              ("PLMC1", "K=1/(alpha*L)"), ("PLMC2", "K=1/(alpha*L)"))
+              ("PLMC1", "K=1/(alpha*L)"), ("PLMC2", "K=1/(alpha*L)"),
+              ("PLMC1", "K->oo"), ("PLMC2", "K->oo"))
 
 
 def bias_table():
