@@ -15,8 +15,8 @@ trapezoid sum with the first Euler-Maclaurin end correction,
     F(x_k) = dx [p_0/2 + p_1 + ... + p_{k-1} + p_k/2] - (dx^2/12) (p'(x_k) - p'(x_0)),
 
 which is O(dx^4) accurate (p' by second-order central differences). Between nodes the CDF is
-the cubic Hermite interpolant with values F(x_k) and slopes p(x_k) (also O(dx^4)); ``pdf`` is
-its derivative and ``quantile`` its inverse (safeguarded Newton). ``sample`` draws exactly from
+the cubic Hermite interpolant with values F(x_k) and slopes p(x_k) (also O(dx^4)); ``pdf`` is the 4-point
+Lagrange interpolant of the nodal values (O(dx^4)) and ``quantile`` inverts the CDF (safeguarded Newton). ``sample`` draws exactly from
 this interpolated law by inversion. The same construction gives the partial first moment
 M(t) = int_{-inf}^t s p(s) ds used by the sample-vs-law W2.
 """
@@ -170,17 +170,18 @@ class GridLaw:
         return self._cdf_nodes
 
     def pdf(self, t) -> np.ndarray:
-        """Density at arbitrary points: derivative of the cubic Hermite CDF (0 off the grid)."""
+        """Density at arbitrary points: 4-point Lagrange interpolation of the nodal values
+        (O(dx^4); exact at the nodes; clipped at 0; 0 off the grid)."""
         t = np.asarray(t, dtype=np.float64)
-        F, p, dx, n = self.cdf_nodes, self.density, self.dx, self.x.size
-        s = (t - self.x[0]) / dx
-        k = np.clip(np.floor(s).astype(np.int64), 0, n - 2)
-        r = np.clip(s - k, 0.0, 1.0)
-        d00 = (6 * r * r - 6 * r) / dx
-        d10 = 3 * r * r - 4 * r + 1
-        d01 = -d00
-        d11 = 3 * r * r - 2 * r
-        out = d00 * F[k] + d10 * p[k] + d01 * F[k + 1] + d11 * p[k + 1]
+        p, n = self.density, self.x.size
+        s = (t - self.x[0]) / self.dx
+        k = np.clip(np.floor(s).astype(np.int64), 1, n - 3)
+        r = s - k
+        l0 = -r * (r - 1) * (r - 2) / 6
+        l1 = (r + 1) * (r - 1) * (r - 2) / 2
+        l2 = -(r + 1) * r * (r - 2) / 2
+        l3 = (r + 1) * r * (r - 1) / 6
+        out = l0 * p[k - 1] + l1 * p[k] + l2 * p[k + 1] + l3 * p[k + 2]
         out = np.where((s < 0) | (s > n - 1), 0.0, out)
         return np.maximum(out, 0.0)
 
