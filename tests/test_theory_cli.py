@@ -1,7 +1,6 @@
 """``python -m langevin_theory.theory`` / ``langevin_theory.theory.main``."""
 import subprocess
 import sys
-import time
 
 from langevin_theory import theory
 

@@ -126,8 +126,7 @@ def test_conditional_mean_is_interpolated_fine_chain(dynamics, K):
 
 def test_conditional_mean_differs_from_single_realisation():
     """Non-vacuity: a single realisation (H = (0, 1)) is not the conditional mean."""
-    x_end, ctx = I.recursion8("overdamped", 2, (0, 1), "general")
-    Hs = sp.symbols("H0:2")
+    x_end, _ = I.recursion8("overdamped", 2, (0, 1), "general")
     mean, _ = I.recursion8("overdamped", 2, [sp.Rational(1, 2)] * 2, "general")
     assert not I.is_zero(x_end - mean)
 

@@ -211,17 +211,16 @@ def linear_scheme_moments(coef, B, Kn, option, backend="numpy"):
     (T, Q) : callable and matrix
         ``T(P) = E[M P M^T]`` and ``Q = E[Σ_j P_j Γ_h² P_j^T]``.
     """
+    if option not in (1, 2):
+        raise ValueError(f"option must be 1 or 2, got {option!r}")
     if backend == "numpy":
         m1 = 1.0 / Kn
         m2_off = m1 * m1 if option == 1 else 0.0
         eye = np.eye(np.asarray(B).shape[0])
-        T_ = lambda X: X.T  # noqa: E731
     else:
         m1, m2_off, _ = _h_moments(option, Kn)
         eye = sp.eye(B.shape[0])
-        T_ = lambda X: X.T  # noqa: E731
-    if option not in (1, 2):
-        raise ValueError(f"option must be 1 or 2, got {option!r}")
+    T_ = lambda X: X.T  # noqa: E731
     C = [coef(i) for i in range(Kn + 1)]
     Ah, Gh, Qh = C[1]
     M0 = C[Kn][0] + C[Kn][1] @ B if backend == "numpy" else C[Kn][0] + C[Kn][1] * B
@@ -232,13 +231,18 @@ def linear_scheme_moments(coef, B, Kn, option, backend="numpy"):
     def E_sandwich(X0, Xs, S):
         """E[Y S Y^T] for Y = X0 + Σ_i H_i Xs[i] (Xs a dict i -> matrix)."""
         out = mul(X0, S, T_(X0))
-        for i, Xi in Xs.items():
-            out = out + m1 * (mul(Xi, S, T_(X0)) + mul(X0, S, T_(Xi)))
-            out = out + m1 * mul(Xi, S, T_(Xi))  # E[H_i^2] = E[H_i] = 1/K
-            for k, Xk in Xs.items():
-                if k != i:
-                    out = out + m2_off * mul(Xi, S, T_(Xk))
-        return out
+        if not Xs:
+            return out
+        tot = None
+        diag = None
+        for Xi in Xs.values():
+            tot = Xi if tot is None else tot + Xi
+            d_i = mul(Xi, S, T_(Xi))
+            diag = d_i if diag is None else diag + d_i
+        # Σ_i E[H_i](X_i S X0^T + X0 S X_i^T) + Σ_i E[H_i²] X_i S X_i^T
+        #   + E[H_i H_k]_{i≠k} ((Σ X_i) S (Σ X_i)^T - Σ_i X_i S X_i^T),  E[H_i²] = E[H_i] = 1/K
+        out = out + m1 * (mul(tot, S, T_(X0)) + mul(X0, S, T_(tot))) + m1 * diag
+        return out + m2_off * (mul(tot, S, T_(tot)) - diag)
 
     Dd = dict(enumerate(D))
     Q = None
