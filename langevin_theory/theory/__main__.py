@@ -54,6 +54,19 @@ def _print_bias(out):
         out.write(f"{scheme:<8}{regime:<16}{p:<9}{c}\n")
     out.write(f"PLMC1 series at K = 1/(alpha L): {bias_series('PLMC1', 'K=1/(alpha*L)', 4)}\n")
     out.write(f"PLMC2 series at K = 1/(alpha L): {bias_series('PLMC2', 'K=1/(alpha*L)', 4)}\n")
+    import math
+
+    from .gaussian_bias import stationary_variance
+
+    def slope(option, K1, K2):
+        b = [stationary_variance("PLMC", a, 1.0, K=k, option=option, friction=2.0) - 1.0
+             for a, k in ((0.025, K1), (0.0125, K2))]
+        return math.log2(b[0] / b[1])
+    out.write("Underdamped PLMC (gamma = 2, sigma2 = 1; exact Lyapunov solution, numeric local "
+              "order at alpha = 0.025 -> 0.0125):\n")
+    for option in (1, 2):
+        out.write(f"    option {option}: fixed K = 4: {slope(option, 4, 4):.3f};  "
+                  f"K = ceil(1/alpha): {slope(option, 40, 80):.3f}\n")
 
 
 def _print_bounds(out):
