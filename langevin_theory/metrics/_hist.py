@@ -7,11 +7,12 @@ import numpy as np
 def inner_edges(samples, bins, dim, tail=None):
     """Equal-width edges per coordinate over the pooled sample's [q_t, q_{1-t}] range.
 
-    ``tail`` defaults to 1/(2 bins): about n/(2 bins) points fall outside on each side and are
-    counted in one complement cell, so no inner cell is nearly empty because of outliers.
+    ``tail`` defaults to 1/(2 bins^d): on each side about as many points fall outside as are
+    expected in one inner cell, so no inner cell is nearly empty because of outliers while
+    the outside cells (two half-lines in 1-D, one complement in 2-D) hold little mass.
     """
     z = np.concatenate([np.asarray(s, float).reshape(-1, dim) for s in samples])
-    t = 0.5 / bins if tail is None else float(tail)
+    t = 0.5 / bins ** dim if tail is None else float(tail)
     edges = []
     for j in range(dim):
         lo, hi = np.quantile(z[:, j], [t, 1.0 - t])

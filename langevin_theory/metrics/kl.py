@@ -8,7 +8,7 @@ r"""Kullback-Leibler divergences with error bars. All return :class:`Estimate`.
 Histogram estimator (d = 1, 2)
 ------------------------------
 Cells: ``bins`` equal-width cells per coordinate over the sample's [q_t, q_{1-t}] box
-(t = 1/(2 bins)), plus the outside: two half-line cells in 1-D, one complement cell in 2-D. With sample
+(t = 1/(2 bins^d)), plus the outside: two half-line cells in 1-D, one complement cell in 2-D. With sample
 frequencies f_c and target masses pi_c (Gauss-Legendre per cell; complement 1 - sum),
 
     KL_hat = sum_{c: f_c > 0} f_c log(f_c / pi_c) - (B_+ - 1) / (2 n),

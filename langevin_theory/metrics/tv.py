@@ -6,7 +6,7 @@ r"""Total-variation distances. All return :class:`Estimate`.
 Histogram estimator
 -------------------
 Cells as in :mod:`.kl` (``bins`` equal-width cells per coordinate over the pooled sample's
-[q_t, q_{1-t}] box, t = 1/(2 bins), plus the outside: two half-line cells in 1-D, one
+[q_t, q_{1-t}] box, t = 1/(2 bins^d), plus the outside: two half-line cells in 1-D, one
 complement cell in 2-D). With frequencies f_c (x, size
 n) and g_c (y, size m; or the law's masses with m = inf),
 
