@@ -184,11 +184,11 @@ def test_interpolation_constants_reproduce_fine_recursion(oracle, variant):
 
 
 # ----------------------------------------------------------------- NFE accounting
-@pytest.mark.parametrize("K", (2, 25))
-def test_nfe_option1_binomial(oracle1d, K):
+@pytest.mark.parametrize("K,coupled", [(2, True), (25, True), (5, False), (50, False)])
+def test_nfe_option1_binomial(oracle1d, K, coupled):
     """Per sample: NFE = N/K + Bin((N/K)(K-1), 1/K).  Mean within 4 SE of (N/K)(2-1/K)."""
     B = 400
-    r = pmm_sample(oracle1d, (B, 1), SCH, K=K, option=1, generator=K)
+    r = pmm_sample(oracle1d, (B, 1), SCH, K=K, option=1, generator=K, coupled=coupled)
     n, q = (1000 // K) * (K - 1), 1.0 / K
     extra = r.nfe_per_sample - 1000 // K
     assert extra.min() >= 0 and extra.max() <= n
@@ -200,9 +200,9 @@ def test_nfe_option1_binomial(oracle1d, K):
     assert abs(var_hat - n * q * (1 - q)) < 4 * n * q * (1 - q) * math.sqrt(2 / (B - 1)) + 1e-9
 
 
-@pytest.mark.parametrize("K", (2, 40))
-def test_nfe_option2_exact(oracle1d, K):
-    r = pmm_sample(oracle1d, (64, 1), SCH, K=K, option=2, generator=0)
+@pytest.mark.parametrize("K,coupled", [(2, True), (40, True), (8, False)])
+def test_nfe_option2_exact(oracle1d, K, coupled):
+    r = pmm_sample(oracle1d, (64, 1), SCH, K=K, option=2, generator=0, coupled=coupled)
     assert torch.all(r.nfe_per_sample == 2000 // K) and r.nfe == expected_nfe(1000, K, 2)
 
 
