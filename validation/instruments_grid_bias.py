@@ -74,7 +74,7 @@ def main(argv=None):
             f = fit_rate(sel.eta.values, sel[col].values)
             ls = local_slopes(g.eta.values, g[col].values)
             print(f"{name}: {col} slope over eta<=1/16: {f.slope:.4f} "
-                  f"[{f.ci_low:.4f}, {f.ci_high:.4f}] (OLS, 95%); local slopes "
+                  f"[{f.ci_low:.4f}, {f.ci_high:.4f}] (OLS, 95%); local slopes (ascending eta) "
                   + " ".join(f"{s:.3f}" for s in ls))
     print(f"max relative change under grid halving: W2 {fine.rel_change_w2.max():.2e}, "
           f"KL {fine.rel_change_kl.max():.2e}")
