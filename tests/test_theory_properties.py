@@ -45,6 +45,7 @@ def problems(draw, max_K=8):
     """(grad, L, α, K, friction or None, seed): random mixture, αL <= 0.6, 1 <= K <= max_K."""
     w, mu, var = draw(mixtures())
     grad = R.mixture_grad(w, mu, var)
+    grad.params = (w, mu, var)
     L = _smoothness(grad)
     alpha = draw(st.floats(0.05, 0.6)) / L
     K = draw(st.integers(1, max_K))
@@ -205,6 +206,36 @@ def test_core_dynamics_scaling_relations(h, n, friction):
         assert _close(P, An, 1e-11) and _close(SG, Gn, 1e-11) and _close(SQ, Qn, 1e-11)
 
 
+def _mixture_target(w, mu, var):
+    return lt.targets.GaussianMixture(w, [[m_] for m_ in mu], [[[v]] for v in var])
+
+
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_K=6))
+def test_core_exact_identities_on_random_mixtures(prob):
+    """Core issue's exact identities on random smooth targets (~1e-12, shared BrownianPath):
+    PLMC(α, K = 1) == LMC(α) pathwise for both options and both dynamics (the only midpoint is
+    the start point), and PLMC OPTION 2 == RLMC with u on the grid {0, 1/K, ...} (notes 2.3,
+    8.3; overdamped). Domain: 1-D mixtures, αL <= 0.6, K <= 6."""
+    grad, L, alpha, K, fr, seed = prob
+    w, mu, var = grad.params
+    tg = _mixture_target(w, mu, var)
+    x0 = np.random.default_rng(seed).normal(0, 1.5, (8, 1))
+    dyn = lt.dynamics.Overdamped() if fr is None else lt.dynamics.Underdamped(friction=fr)
+    run = lambda sch, h, n, fine: lt.simulate(  # noqa: E731
+        tg, sch, dyn, step_size=h, n_steps=n, n_chains=8, rng=seed, x0=x0,
+        brownian=lt.BrownianPath(seed=seed, fine_step=fine)).positions
+    for option in (1, 2):
+        a = run(lt.schemes.PoissonMidpoint(substeps=1, option=option), alpha, 5, alpha)
+        b = run(lt.schemes.LMC(), alpha, 5, alpha)
+        assert _close(a, b)
+    if fr is None:
+        a = run(lt.schemes.PoissonMidpoint(substeps=K, option=2), alpha, 5, alpha / K)
+        b = run(lt.schemes.RandomizedMidpoint(grid=K), alpha, 5, alpha / K)
+        assert _close(a, b)
+
+
 def test_core_closed_forms_agree_with_theory():
     """Two independent derivations of the Gaussian stationary variances (reference's closed
     forms and theory.gaussian_bias) agree to 1e-12: LMC, RLMC, PLMC OPTION 2 (RLMC on the
@@ -262,7 +293,7 @@ def test_core_one_step_law_matches_reference(option):
     and variance of the numpy reference recursion (E_H of the mean by enumeration, the
     variance by Monte Carlo); 5 combined standard errors."""
     w, mu, var = [0.3, 0.7], [-1.0, 1.5], [0.5, 0.8]
-    tg = lt.targets.GaussianMixture(w, [[m_] for m_ in mu], [[[v]] for v in var])
+    tg = _mixture_target(w, mu, var)
     grad = R.mixture_grad(w, mu, var)
     alpha, K, x0, m = 0.4, 4, 0.3, 100_000
     res = lt.simulate(tg, lt.schemes.PoissonMidpoint(substeps=K, option=option), step_size=alpha,
@@ -298,7 +329,7 @@ def test_kl_to_fine_chain_grows_at_most_linearly_in_KT(mix, alpha):
     stated for OPTION 1, notes 9.8), 1-D mixtures, αL <= 0.6, start at a point."""
     ref = _core("reference")
     w, mu, var = mix
-    tg = lt.targets.GaussianMixture(w, [[m_] for m_ in mu], [[[v]] for v in var])
+    tg = _mixture_target(w, mu, var)
     L = _smoothness(R.mixture_grad(w, mu, var))
     alpha = min(alpha, 0.6 / L)
     grid = np.linspace(min(mu) - 9, max(mu) + 9, 401)
