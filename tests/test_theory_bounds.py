@@ -39,6 +39,14 @@ def test_theorem2_leading_term_is_in_eq40():
         B.L**4 * B.alpha**4}
 
 
+def test_full_bounds_carry_the_universal_constant():
+    """Theorems 2 and 3 with their lower-order terms are C times a sum of the listed terms."""
+    for bound, terms in ((B.theorem2_bound(), B.theorem2_terms_eq40()),
+                         (B.theorem3_bound(), B.theorem3_terms())):
+        assert sp.expand(bound - B.C * sp.Add(*terms)) == 0
+        assert sp.diff(bound, B.C) != 0
+
+
 def test_theorem1_structure():
     """Theorem 1's RHS: Σ_{s<T} Σ_{i<K} (E‖B‖² + C E[β⁴/K² + β¹⁰/K³ + β⁶/K² + β^{2r}/K])."""
     rhs = B.theorem1_rhs()

@@ -80,6 +80,7 @@ def _print_bounds(out):
     for tm in B.theorem2_terms_derived():
         out.write(f"    {tm}\n")
     out.write(f"Theorem 3 leading: {B.theorem3_leading()}\n")
+    out.write(f"Theorem 3 with the legible Eq. (60) terms: {B.theorem3_bound()}\n")
 
 
 def _print_complexity(out):

@@ -23,7 +23,7 @@ __all__ = [
     "L", "lam", "d", "alpha", "K", "T", "gamma", "C", "eps", "r", "Delta",
     "theorem1_rhs", "theorem1_summand_from_lemmas",
     "theorem2_leading", "theorem2_terms_eq40", "theorem2_terms_derived", "prune_dominated",
-    "theorem3_leading", "theorem3_terms",
+    "theorem3_leading", "theorem3_terms", "theorem2_bound", "theorem3_bound",
     "APP_G", "time_dimension",
 ]
 
@@ -200,6 +200,18 @@ def theorem3_terms():
     return [alpha**6 * L**4 / gamma**2 * Phi0,
             alpha**7 * L**3 * gamma * T * (d + sp.log(K)),
             K * alpha**7 * L**4 * T**2 * (d + sp.log(K)) ** 2 / gamma]
+
+
+def theorem2_bound():
+    """Theorem 2 with all lower-order terms of Eq. (40): C · Σ (terms), C the universal
+    constant (notes 4.3; valid for αL < c_1, α³L³T < c_2)."""
+    return C * sp.Add(*theorem2_terms_eq40())
+
+
+def theorem3_bound():
+    """Theorem 3 with the legible lower-order terms of Eq. (60): C · Σ (terms) (notes 4.4;
+    valid for γ > C_1√L, αγ < c_1, T < c_2 γ/(L²α³))."""
+    return C * sp.Add(*theorem3_terms())
 
 
 #: App. G parameter choices as printed (notes 4.6), c_0 etc. dropped. ``olmc_alpha_terms`` are
