@@ -1,4 +1,6 @@
 """Closed-form stationary covariances of LMC and ULMC on Gaussian targets."""
+import math
+
 import numpy as np
 import pytest
 
@@ -58,3 +60,35 @@ def test_midpoint_formula_with_k1_is_lmc():
     for h in (0.1, 0.4):
         assert R.gaussian_midpoint_stationary_var(1.3, h, [0.0]) == pytest.approx(
             R.gaussian_lmc_stationary_var(1.3, h), rel=1e-14)
+
+
+def test_ulmc_stationary_cov_matches_simulate():
+    # Monte Carlo check of the closed form against the core simulator (an independent
+    # implementation): ULMC on N(0, 1.5), h = 0.4, friction 2; 5e4 chains from the target,
+    # 100 steps (40 time units, many relaxation times). Closed form: Var U = 1.60619,
+    # Var V = 1.06744, i.e. 11 standard errors away from the target's (1.5, 1).
+    import langevin_theory as lt
+    t = lt.targets.Gaussian(0.0, 1.5)
+    n = 50_000
+    res = lt.simulate(t, lt.schemes.LMC(), lt.dynamics.Underdamped(friction=2.0),
+                      step_size=0.4, n_steps=100, n_chains=n, rng=5,
+                      x0=t.sample(n, np.random.default_rng(6)))
+    C = R.gaussian_ulmc_stationary_cov([[1.5]], 0.4, 2.0)
+    for samples, var in ((res.positions[:, 0], C[0, 0]), (res.velocities[:, 0], C[1, 1])):
+        se = math.sqrt(2.0) * var / math.sqrt(n)        # se of a Gaussian sample variance
+        assert abs(samples.var() - var) < 4 * se
+    assert abs(res.positions[:, 0].var() - 1.5) > 8 * math.sqrt(2.0) * 1.5 / math.sqrt(n)
+
+
+def test_monte_carlo_law_declares_its_sample_size():
+    import langevin_theory as lt
+    t = lt.targets.Gaussian(0.0, 1.0)
+    mc = R.monte_carlo_law(t, lt.schemes.PoissonMidpoint(substeps=4, option=1), 0.25, 40,
+                           n_chains=20_000, rng=3)
+    assert mc.samples.shape == (20_000, 1) and len(mc) == 20_000
+    assert "n_chains=20000" in mc.description
+    # sanity: OPTION 1 on N(0, 1) at alpha = 1/4 keeps the variance within 10% of 1 (the
+    # sample variance has se 0.01; a broken start law or step would move it by O(1))
+    assert abs(mc.samples.var() - 1.0) < 0.1
+    with pytest.raises(ValueError):
+        R.monte_carlo_law(t, lt.schemes.LMC(), 0.1, 1, n_chains=1)

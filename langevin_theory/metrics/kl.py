@@ -45,11 +45,15 @@ from .estimate import Estimate
 __all__ = ["kl_grid", "kl_gaussian", "kl_samples"]
 
 
-def _grid_pair(p, q):
+def _grid_pair(p, q, strict=False):
     if not (hasattr(p, "x") and hasattr(p, "density")):
         raise ValueError("p must be a GridLaw")
     if hasattr(q, "same_grid") and p.same_grid(q):
         return p.density, q.density
+    if strict and hasattr(q, "same_grid"):
+        raise ValueError("kl_grid: q is a GridLaw on another grid (its density is 0 off its "
+                         "grid, which makes the KL infinite); tabulate both on one grid, "
+                         "e.g. reference.target_law(target, p.x)")
     if is_law(q) and hasattr(q, "pdf"):
         return p.density, np.asarray(q.pdf(p.x), float)
     raise ValueError("q must be a GridLaw on p's grid or a law with a pdf")
@@ -63,7 +67,7 @@ def kl_grid(p, q) -> Estimate:
     ``q`` on another grid or closed-form is evaluated at p's nodes with its ``pdf``.
     Returns inf when q vanishes where p does not. No Monte Carlo: se = floor = 0.
     """
-    a, b = _grid_pair(p, q)
+    a, b = _grid_pair(p, q, strict=True)
     pos = a > 0
     if np.any(pos & (b <= 0)):
         return Estimate(float("inf"), 0.0, 0.0, "kl_grid")

@@ -7,6 +7,8 @@
 * Closed-form stationary laws of the chains on Gaussian targets (:mod:`.gaussian`).
 * Monte-Carlo-free laws of LMC, RLMC and PLMC OPTION 2 in 1-D by propagating the transition
   kernel on a grid (:mod:`.propagate`).
+* Monte Carlo laws with a declared sample size for everything else: OPTION 1, underdamped,
+  d > 1 (:func:`monte_carlo_law`, via ``langevin_theory.simulate``).
 """
 from .exact import (Normal1D, NormalMixture1D, default_box, exact_law, exact_sampler, moments,
                     quadrature_grid, target_law)
@@ -14,6 +16,7 @@ from .gaussian import (gaussian_lmc_stationary_cov, gaussian_lmc_stationary_var,
                        gaussian_midpoint_stationary_var, gaussian_ulmc_stationary_cov,
                        ulmc_coefficients)
 from .grid import GridLaw, uniform_grid
+from .montecarlo import MonteCarloLaw, monte_carlo_law
 from .propagate import default_grid, propagate, scheme_u_law, stationary_law, transition_matrix
 
 __all__ = ["GridLaw", "uniform_grid", "Normal1D", "NormalMixture1D", "exact_law", "target_law",
@@ -21,4 +24,4 @@ __all__ = ["GridLaw", "uniform_grid", "Normal1D", "NormalMixture1D", "exact_law"
            "gaussian_lmc_stationary_cov", "gaussian_lmc_stationary_var",
            "gaussian_ulmc_stationary_cov", "gaussian_midpoint_stationary_var",
            "ulmc_coefficients", "transition_matrix", "propagate", "stationary_law",
-           "default_grid", "scheme_u_law"]
+           "default_grid", "scheme_u_law", "MonteCarloLaw", "monte_carlo_law"]

@@ -118,14 +118,28 @@ def scheme_u_law(scheme, n_u: int = 24):
 
 
 def default_grid(target, step_size: float, dx: float | None = None) -> np.ndarray:
-    """Default nodes: target box (tail 1e-15) widened by 2 + 8 sqrt(2 alpha); spacing
-    ``dx`` (default min(0.02, sqrt(2 alpha)/8))."""
+    """Default nodes: target box (tail 1e-15) widened by pad = 2 + 8 sqrt(2 alpha); spacing
+    ``dx`` (default min(0.02, sqrt(2 alpha)/8)).
+
+    For targets that are not globally L-smooth (DoubleWell) the explicit step
+    x - alpha F'(x) explodes far out; the pad is shrunk (down to 0) until the step from
+    either end of the box lands inside the box, so that the grid holds the chain's mass
+    without rows that jump off it.
+    """
     a = _check_step(step_size)
-    lo, hi = default_box(target, 1e-15)
+    lo, hi = float(default_box(target, 1e-15)[0][0]), float(default_box(target, 1e-15)[1][0])
     pad = 2.0 + 8.0 * math.sqrt(2.0 * a)
+    for _ in range(60):
+        ends = np.array([lo - pad, hi + pad])
+        m = ends - a * _grad(target, ends)
+        if np.all((m >= ends[0]) & (m <= ends[1])):
+            break
+        pad *= 0.8
+    else:
+        pad = 0.0
     if dx is None:
         dx = min(0.02, math.sqrt(2.0 * a) / 8.0)
-    return uniform_grid(lo[0] - pad, hi[0] + pad, dx)
+    return uniform_grid(lo - pad, hi + pad, dx)
 
 
 def _grid_of(target, step_size, grid):
@@ -200,16 +214,18 @@ def _rows(target, scheme, alpha, src, y, n_u, quad_ratio):
     return out
 
 
-def _normalise_rows(P):
+def _normalise_rows(P, home: int | None = None):
+    """Renormalise rows to 1. Rows whose whole mass leaves the grid (explosive drift far in
+    the tail of a non-L-smooth target) are re-injected at node ``home`` (the minimum of F on
+    the grid), which keeps the grid chain irreducible; such rows carry negligible mass when
+    the grid holds the law, and ``leak`` reports the largest lost row mass."""
     s = P.sum(1)
     leak = float(np.max(np.abs(1.0 - s)))
     zero = s <= 1e-300
     if np.any(zero):
-        # rows whose whole mass leaves the grid (explosive drift in the far tail): send the
-        # mass to the nearest end node, so that P stays stochastic
         idx = np.nonzero(zero)[0]
         P[idx, :] = 0.0
-        P[idx, np.where(idx < P.shape[1] // 2, 0, P.shape[1] - 1)] = 1.0
+        P[idx, P.shape[1] // 2 if home is None else int(home)] = 1.0
         s = np.where(zero, 1.0, s)
     P /= s[:, None]
     return P, leak
@@ -233,7 +249,8 @@ def transition_matrix(target, scheme, step_size, grid=None, *, n_u: int = 24,
         raise ValueError("quad_ratio must lie in (0, 1]")
     x = _grid_of(target, alpha, grid)
     P = _rows(target, scheme, alpha, x, x, n_u, quad_ratio)
-    P, leak = _normalise_rows(P)
+    home = int(np.argmin(np.asarray(target.potential(x[:, None]), float)))
+    P, leak = _normalise_rows(P, home)
     return P, x, leak
 
 
