@@ -2,8 +2,9 @@
 
 LogCosh, chains started from the exact target law and run for time T = 2. The grid law's W2
 to the target and the Monte Carlo W2 (w2_1d against the exact law) agree within the Monte
-Carlo error bar: z = (W_mc^2 - floor^2 - W_grid^2) / (2 W_mc se) has |z| < 4 (E W_mc^2 =
-W^2 + floor^2 up to O(1/n) cross terms); and the Monte Carlo sample is at the floor against
+Carlo error bar: z = (W_mc^2 - floor^2 - W_grid^2) / sqrt((2 W_mc se)^2 + floor^4) has
+|z| < 4 (E W_mc^2 = W^2 + floor^2 up to O(1/n) cross terms; the floor^4 term is the null
+spread, which dominates when W is below the Monte Carlo floor, as for RLMC); and the Monte Carlo sample is at the floor against
 the grid law itself (W2 < 2 floor).
 """
 import os
