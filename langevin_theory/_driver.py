@@ -4,6 +4,7 @@ Chains are processed in chunks of ``CHUNK``; each chunk allocates its scratch on
 number a chain uses is a function of its *global* index, so the result does not depend on the
 chunking or on the number of threads.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,18 +15,37 @@ import numpy as np
 from . import _rng
 from ._jit import specialise
 from .brownian import tree_reset
-from .schemes.lmc import lmc_step
+from .schemes.lmc import lmc_step  # noqa: F401 (step kernels bound into the driver)
 from .schemes.poisson_midpoint import plmc_step
 from .schemes.randomized_midpoint import rlmc_step
 
 CHUNK = 64
 
 
-def _run_chains(kernel_id, x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, path,
-                params, rec_steps, out_pos, out_vel, evals, diverged, vkey0, vkey1):
+def _run_chains(
+    x0,
+    v0,
+    draw_v0,
+    n_steps,
+    m_step,
+    h,
+    K,
+    option,
+    skip0,
+    path,
+    params,
+    rec_steps,
+    out_pos,
+    out_vel,
+    evals,
+    diverged,
+    vkey0,
+    vkey1,
+):
     n_chains, dim = x0.shape
     s = 2 if v0.shape[0] > 0 or draw_v0 else 1
-    nl = path[5]
+    coupled, k0, k1, tab, root, nl, h_sub, gamma, rk0, rk1 = path
+    cfg = (coupled, k0, k1, nl, h_sub, gamma, rk0, rk1)
     n_rec = rec_steps.shape[0]
     n_chunks = (n_chains + CHUNK - 1) // CHUNK
     for ck in numba.prange(n_chunks):
@@ -36,9 +56,12 @@ def _run_chains(kernel_id, x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0
         ictr = np.zeros(2, np.int64)
         fbuf = np.zeros(4)
         t1 = np.zeros((dim, s))
-        st = (meta, lo, ylo, yhi, ictr, fbuf, t1)
-        sc = (np.zeros(dim), np.zeros(dim), np.zeros(dim), np.zeros((dim, s)),
-              np.zeros((dim, s)), np.zeros((dim, s)))
+        g0 = np.zeros(dim)
+        gm = np.zeros(dim)
+        xm = np.zeros(dim)
+        M = np.zeros((dim, s))
+        W = np.zeros((dim, s))
+        corr = np.zeros((dim, s))
         x = np.zeros(dim)
         v = np.zeros(dim)
         for c in range(ck * CHUNK, min((ck + 1) * CHUNK, n_chains)):
@@ -70,15 +93,35 @@ def _run_chains(kernel_id, x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0
             ne = 0
             p0 = np.int64(0)
             for t in range(n_steps):
-                if kernel_id == 0:
-                    ne += lmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, c,
-                                   params, sc)
-                elif kernel_id == 1:
-                    ne += rlmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, c,
-                                    params, sc)
-                else:
-                    ne += plmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, c,
-                                    params, sc)
+                ne += step(  # noqa: F821 (bound by specialise)
+                    x,
+                    v,
+                    s,
+                    p0,
+                    m_step,
+                    h,
+                    K,
+                    option,
+                    skip0,  # noqa: F821
+                    cfg,
+                    tab,
+                    root,
+                    meta,
+                    lo,
+                    ylo,
+                    yhi,
+                    ictr,
+                    fbuf,
+                    t1,
+                    c,
+                    params,
+                    g0,
+                    gm,
+                    xm,
+                    M,
+                    W,
+                    corr,
+                )
                 p0 += m_step
                 ok = True
                 for j in range(dim):
@@ -109,12 +152,19 @@ def _run_chains(kernel_id, x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0
             evals[c] = ne
 
 
-def get_driver(target, parallel: bool):
-    """The compiled driver for ``target``'s gradient (cached on disk for built-in targets)."""
+_STEPS = {0: lmc_step, 1: rlmc_step, 2: plmc_step}
+
+
+def get_driver(target, kernel_id: int):
+    """The compiled chain loop for one scheme's step and ``target``'s gradient.
+
+    One driver per (scheme, gradient) keeps compile times short: a ``Custom`` target compiles
+    only the scheme it runs. Built-in targets share one disk-cached driver per scheme.
+    """
     grad = target._grad_point
     cache = bool(target._builtin)
     tag = f"t{id(grad)}"
-    steps = {name: specialise(fn, {"grad_point": grad}, cache=cache, tag=tag)
-             for name, fn in (("lmc_step", lmc_step), ("rlmc_step", rlmc_step),
-                              ("plmc_step", plmc_step))}
-    return specialise(_run_chains, steps, cache=cache, tag=tag, parallel=parallel)
+    step = specialise(
+        _STEPS[kernel_id], {"grad_point": grad}, cache=cache, tag=tag, inline="always"
+    )
+    return specialise(_run_chains, {"step": step}, cache=cache, tag=tag, parallel=True)

@@ -53,7 +53,8 @@ def _kernel_source_hash() -> str:
 _SOURCE_HASH = _kernel_source_hash()
 
 
-def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: bool = False):
+def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: bool = False,
+               inline: str = "never"):
     """Compile ``kernel`` (a plain Python function) with some of its globals rebound.
 
     Parameters
@@ -69,18 +70,26 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
         Distinguishes uncached specialisations.
     parallel : bool
         Compile with ``parallel=True`` (``prange`` over chains).
+    inline : {"never", "always"}
+        numba IR inlining into callers (used for step kernels, so the refcount and call
+        overhead of their many array arguments disappears from the hot loop).
     """
-    key = (kernel, tuple(sorted((k, id(v)) for k, v in bindings.items())), cache, parallel)
+    key = (kernel, tuple(sorted((k, id(v)) for k, v in bindings.items())), cache, parallel,
+           inline)
     if key in _SPECIALISED:
         return _SPECIALISED[key]
     glb = dict(kernel.__globals__)
     glb.update(bindings)
     fn = types.FunctionType(kernel.__code__, glb, kernel.__name__, kernel.__defaults__,
                             kernel.__closure__)
-    suffix = ("_par" if parallel else "") + ("_" + _SOURCE_HASH if cache else
-                                             "_" + (tag or "custom"))
+    # the cache is keyed by qualname and signature: the bound functions must enter the name,
+    # or two specialisations of one kernel would share (and overwrite) one cache entry
+    bound = "_".join(f"{k}-{getattr(v, '__name__', type(v).__name__)}"
+                     for k, v in sorted(bindings.items()))
+    suffix = ("_par" if parallel else "") + "_" + bound + (
+        "_" + _SOURCE_HASH if cache else "_" + (tag or "custom"))
     fn.__qualname__ = kernel.__qualname__ + suffix
     fn.__doc__ = kernel.__doc__
-    compiled = jit(fn, cache=cache, parallel=parallel)
+    compiled = jit(fn, cache=cache, parallel=parallel, inline=inline)
     _SPECIALISED[key] = compiled
     return compiled

@@ -69,11 +69,13 @@ def noise_chol(tau, gamma, s):
     return c00, c10, math.sqrt(r if r > 0.0 else 0.0)
 
 
-@jit(inline="always")
-def next_normal(st, chain, k0, k1):
-    """The chain's next fast-mode N(0, 1): (draw index, chain) is its Philox counter."""
-    ictr = st[4]
-    fbuf = st[5]
+@jit
+def next_normal(ictr, fbuf, chain, k0, k1):
+    """The chain's next fast-mode N(0, 1): (draw index, chain) is its Philox counter.
+
+    ``ictr[0]`` counts Philox calls of the chain's noise stream; ``fbuf[0:2]`` buffers the
+    second normal of a pair. (Plain array arguments: a call costs no reference counting.)
+    """
     if fbuf[0] != 0.0:
         fbuf[0] = 0.0
         return fbuf[1]
@@ -85,11 +87,9 @@ def next_normal(st, chain, k0, k1):
     return z[0]
 
 
-@jit(inline="always")
-def next_uniform(st, chain, k0, k1):
+@jit
+def next_uniform(ictr, fbuf, chain, k0, k1):
     """The chain's next U(0, 1) for midpoint selection (its own stream, tag SELECT)."""
-    ictr = st[4]
-    fbuf = st[5]
     if fbuf[2] != 0.0:
         fbuf[2] = 0.0
         return fbuf[3]
@@ -113,32 +113,41 @@ def apply_A_sub(out, a01, a11, y, s):
 
 
 @jit(inline="always")
-def piece(p1, p2, path, st, chain, out):
+def piece(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, ictr, fbuf, t1, chain, out):
     """The noise N(p1, p2) of the flow over [p1, p2) sub-units into ``out`` (dim, s).
 
     Its law is N(0, Gamma^2_{(p2 - p1) h_sub}). Coupled mode reads it off the Brownian tree,
     N(p1, p2) = Y(p2) - A_{p2 - p1} Y(p1) (block by block); fast mode draws it directly.
+    Arguments are the unpacked ``path`` and ``st`` tuples (see the module docstring): plain
+    arrays and a tuple of scalars keep the call free of reference counting.
     """
-    coupled, k0, k1, tab, root, nl, h_sub, gamma, rk0, rk1 = path
+    coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg
     dim = out.shape[0]
     s = out.shape[1]
     if p2 <= p1:
         for j in range(dim):
             for a in range(s):
                 out[j, a] = 0.0
-        return
-    if not coupled:
+    elif coupled:
+        piece_coupled(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, t1, chain, out)
+    else:
         c00, c10, c11 = noise_chol((p2 - p1) * h_sub, gamma, s)
         for j in range(dim):
-            z0 = next_normal(st, chain, rk0, rk1)
+            z0 = next_normal(ictr, fbuf, chain, rk0, rk1)
             if s == 1:
                 out[j, 0] = c00 * z0
             else:
-                z1 = next_normal(st, chain, rk0, rk1)
+                z1 = next_normal(ictr, fbuf, chain, rk0, rk1)
                 out[j, 0] = c00 * z0
                 out[j, 1] = c10 * z0 + c11 * z1
-        return
-    meta, lo, ylo, yhi, ictr, fbuf, t1 = st
+
+
+@jit
+def piece_coupled(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, t1, chain, out):
+    """Coupled-mode :func:`piece`: N(p1, p2) = Y(p2) - A_{p2 - p1} Y(p1), block by block."""
+    coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg
+    dim = out.shape[0]
+    s = out.shape[1]
     b1 = p1 >> nl
     b2 = p2 >> nl
     q1 = p1 - (b1 << nl)
@@ -194,8 +203,11 @@ def path_noise(p1s, p2s, chain, dim, s, path, nl):
           np.zeros((nl + 1, dim, s)), np.zeros(2, np.int64), np.zeros(4), np.zeros((dim, s)))
     tree_reset(st[0])
     tmp = np.zeros((dim, s))
+    coupled, k0, k1, tab, root, nl_, h_sub, gamma, rk0, rk1 = path
+    cfg = (coupled, k0, k1, nl_, h_sub, gamma, rk0, rk1)
+    meta, lo, ylo, yhi, ictr, fbuf, t1 = st
     for i in range(n):
-        piece(p1s[i], p2s[i], path, st, chain, tmp)
+        piece(p1s[i], p2s[i], cfg, tab, root, meta, lo, ylo, yhi, ictr, fbuf, t1, chain, tmp)
         for j in range(dim):
             for a in range(s):
                 out[i, j, a] = tmp[j, a]
@@ -205,9 +217,9 @@ def path_noise(p1s, p2s, chain, dim, s, path, nl):
 @jit
 def selection_uniforms(n, chain, k0, k1):
     """The first n uniforms of a chain's midpoint-selection stream (tests, teaching)."""
-    st = (np.zeros(2, np.int64), np.zeros(2, np.int64), np.zeros((2, 1, 1)),
-          np.zeros((2, 1, 1)), np.zeros(2, np.int64), np.zeros(4), np.zeros((1, 1)))
+    ictr = np.zeros(2, np.int64)
+    fbuf = np.zeros(4)
     out = np.empty(n)
     for i in range(n):
-        out[i] = next_uniform(st, chain, k0, k1)
+        out[i] = next_uniform(ictr, fbuf, chain, k0, k1)
     return out

@@ -266,12 +266,12 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     evals = np.zeros(n_chains, np.int64)
     diverged = np.zeros(n_chains, np.int64)
     parallel = n_chains >= 256
-    driver = get_driver(target, parallel)
+    driver = get_driver(target, scheme.kernel_id)
     old_threads = numba.get_num_threads()
     try:
         if n_threads is not None and parallel:
             numba.set_num_threads(n_threads)
-        driver(scheme.kernel_id, x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
+        driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
                skip0, path, target.params, rec, out_pos, out_vel, evals, diverged,
                np.uint64(vk0), np.uint64(vk1))
     finally:

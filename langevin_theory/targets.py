@@ -336,9 +336,11 @@ class DoubleWell(Target):
         return math.log(val) - fmin
 
     def _box_1d(self):
-        # F(x) - F_min > 60 beyond |x| = r for r^4 scale/4 - r^2 scale/2 - |tilt| r > 60 + |Fmin|
+        # beyond |x| = r the density is below exp(-60) of its maximum: F(r) - F_min > 60, using
+        # F(r) >= scale (r^4/4 - r^2/2) - |tilt| r and F_min >= -scale/4 - 2 |tilt|
         r = 1.0
-        while self.scale * (r ** 4 / 4 - r ** 2 / 2) - abs(self.tilt) * r < 60.0 + self.scale / 4 + abs(self.tilt) * 2:
+        bound = 60.0 + self.scale / 4 + abs(self.tilt) * 2
+        while self.scale * (r ** 4 / 4 - r ** 2 / 2) - abs(self.tilt) * r < bound:
             r *= 1.1
         return -r, r
 

@@ -8,6 +8,7 @@ Overdamped this is X - h grad F(X) + sqrt(2h) Z (the unadjusted Langevin algorit
 it is the exact Ornstein-Uhlenbeck flow of (U, V) with grad F(U) frozen over the step, which the
 paper calls the Euler-Maruyama discretisation of kinetic Langevin dynamics. One gradient per step.
 """
+
 from __future__ import annotations
 
 from .._kernels import advance, flow, piece
@@ -39,12 +40,54 @@ class LMC(Scheme):
         return "LMC"
 
 
-def lmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, chain, params, sc):
+def lmc_step(
+    x,
+    v,
+    s,
+    p0,
+    m_step,
+    h,
+    K,
+    option,
+    skip0,
+    cfg,
+    tab,
+    root,
+    meta,
+    lo,
+    ylo,
+    yhi,
+    ictr,
+    fbuf,
+    t1,
+    chain,
+    params,
+    g0,
+    gm,
+    xm,
+    M,
+    W,
+    corr,
+):
     """One LMC step of size h; returns the number of gradient evaluations (1)."""
-    g0, gm, xm, M, W, corr = sc
-    gamma = path[7]
+    coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg
     grad_point(x, params, g0)  # noqa: F821 -- bound by _jit.specialise
-    piece(p0, p0 + m_step, path, st, chain, W)
+    piece(
+        p0,
+        p0 + m_step,
+        cfg,
+        tab,
+        root,
+        meta,
+        lo,
+        ylo,
+        yhi,
+        ictr,
+        fbuf,
+        t1,
+        chain,
+        W,
+    )
     a01, a11, g0c, g1c = flow(h, gamma, s)
     for j in range(corr.shape[0]):
         for a in range(s):

@@ -21,6 +21,7 @@ evaluation is skipped (expected cost 2 - 1/K), by default it is made, matching t
 Overdamped (notes 2.3) this reads X - alpha grad F(X) - alpha sum_{i in I} (grad F(X^_i) -
 grad F(X)) + sqrt(2) (B_alpha - B_0), and OPTION 2 is RLMC with u restricted to {0, 1/K, ...}.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,14 +48,15 @@ class PoissonMidpoint(Scheme):
     """
 
     key = "plmc"
-    randomness = ("midpoint set (own stream, independent of the Gaussians) and the Brownian "
-                  "path at the midpoints and at the step end")
+    randomness = (
+        "midpoint set (own stream, independent of the Gaussians) and the Brownian "
+        "path at the midpoints and at the step end"
+    )
     reference = "Kandasamy & Nagaraj (2024), section 2.2, Eq. (8), Proposition 1"
     kernel_id = 2
 
     def __init__(self, substeps: int = 10, option: int = 1, skip_trivial_midpoint: bool = False):
-        if isinstance(substeps, bool) or not isinstance(substeps, numbers.Integral) \
-                or substeps < 1:
+        if isinstance(substeps, bool) or not isinstance(substeps, numbers.Integral) or substeps < 1:
             raise ValueError(f"substeps (K) must be an integer >= 1; got {substeps!r}")
         if option not in (1, 2) or isinstance(option, bool):
             raise ValueError(f"option must be 1 or 2; got {option!r}")
@@ -77,12 +79,37 @@ class PoissonMidpoint(Scheme):
         return f"PoissonMidpoint(substeps={self.substeps}, option={self.option})"
 
 
-def plmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, chain, params, sc):
+def plmc_step(
+    x,
+    v,
+    s,
+    p0,
+    m_step,
+    h,
+    K,
+    option,
+    skip0,
+    cfg,
+    tab,
+    root,
+    meta,
+    lo,
+    ylo,
+    yhi,
+    ictr,
+    fbuf,
+    t1,
+    chain,
+    params,
+    g0,
+    gm,
+    xm,
+    M,
+    W,
+    corr,
+):
     """One Poisson-midpoint step of size h (K substeps); returns gradient evaluations made."""
-    g0, gm, xm, M, W, corr = sc
-    gamma = path[7]
-    rk0 = path[8]
-    rk1 = path[9]
+    coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg
     dim = x.shape[0]
     m_unit = m_step // K
     hs = h / K
@@ -98,7 +125,7 @@ def plmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, chain, params,
     c0s, c1s = 0.0, 0.0
     while True:
         if option == 1:
-            u = next_uniform(st, chain, rk0, rk1)
+            u = next_uniform(ictr, fbuf, chain, rk0, rk1)
             # geometric number of non-selected slots before the next selected one
             gf = 0.0 if K == 1 else math.floor(math.log(u) / log_q)
             if gf >= K:
@@ -109,12 +136,27 @@ def plmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, chain, params,
         else:
             if i >= 0:
                 break
-            u = next_uniform(st, chain, rk0, rk1)
+            u = next_uniform(ictr, fbuf, chain, rk0, rk1)
             i = int(u * K)
             if i >= K:
                 i = K - 1
         # noise to this midpoint: M <- A_{(i - prev) hs} M + N(prev, i)
-        piece(p0 + prev * m_unit, p0 + i * m_unit, path, st, chain, W)
+        piece(
+            p0 + prev * m_unit,
+            p0 + i * m_unit,
+            cfg,
+            tab,
+            root,
+            meta,
+            lo,
+            ylo,
+            yhi,
+            ictr,
+            fbuf,
+            t1,
+            chain,
+            W,
+        )
         a01, a11, _, _ = flow((i - prev) * hs, gamma, s)
         for j in range(dim):
             if s == 1:
@@ -146,7 +188,22 @@ def plmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, chain, params,
                 dg = gm[j] - g0[j]
                 corr[j, 0] -= c0s * dg
                 corr[j, 1] -= c1s * dg
-    piece(p0 + prev * m_unit, p0 + m_step, path, st, chain, W)
+    piece(
+        p0 + prev * m_unit,
+        p0 + m_step,
+        cfg,
+        tab,
+        root,
+        meta,
+        lo,
+        ylo,
+        yhi,
+        ictr,
+        fbuf,
+        t1,
+        chain,
+        W,
+    )
     a01, a11, _, _ = flow((K - prev) * hs, gamma, s)
     for j in range(dim):
         if s == 1:

@@ -18,6 +18,7 @@ The fraction u is drawn on a dyadic grid of 2**sub_levels points per fine step o
 (2**-24 of a step by default), so that the midpoint is a node of the virtual Brownian tree; the
 coefficients use that same quantised u, so the scheme is exactly RLMC with that u.
 """
+
 from __future__ import annotations
 
 from .._kernels import flow, next_uniform, piece
@@ -44,8 +45,7 @@ class RandomizedMidpoint(Scheme):
     kernel_id = 1
 
     def __init__(self, grid: int | None = None):
-        if grid is not None and (isinstance(grid, bool) or not isinstance(grid, int)
-                                 or grid < 1):
+        if grid is not None and (isinstance(grid, bool) or not isinstance(grid, int) or grid < 1):
             raise ValueError(f"grid must be None or an integer >= 1; got {grid!r}")
         self.grid = grid
 
@@ -61,18 +61,46 @@ class RandomizedMidpoint(Scheme):
         return "RLMC" if self.grid is None else f"RLMC-grid={self.grid}"
 
     def __repr__(self):
-        return "RandomizedMidpoint()" if self.grid is None else \
-            f"RandomizedMidpoint(grid={self.grid})"
+        return (
+            "RandomizedMidpoint()" if self.grid is None else f"RandomizedMidpoint(grid={self.grid})"
+        )
 
 
-def rlmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, chain, params, sc):
+def rlmc_step(
+    x,
+    v,
+    s,
+    p0,
+    m_step,
+    h,
+    K,
+    option,
+    skip0,
+    cfg,
+    tab,
+    root,
+    meta,
+    lo,
+    ylo,
+    yhi,
+    ictr,
+    fbuf,
+    t1,
+    chain,
+    params,
+    g0,
+    gm,
+    xm,
+    M,
+    W,
+    corr,
+):
     """One randomized-midpoint step; returns the number of gradient evaluations (2)."""
-    g0, gm, xm, W1, W2, corr = sc
-    gamma = path[7]
-    rk0 = path[8]
-    rk1 = path[9]
+    coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg
+    W1 = M
+    W2 = W
     grad_point(x, params, g0)  # noqa: F821 -- bound by _jit.specialise
-    u = next_uniform(st, chain, rk0, rk1)
+    u = next_uniform(ictr, fbuf, chain, rk0, rk1)
     if option == 2:
         # u on the grid {0, 1/K, ..., (K-1)/K} (simulate passes option=2 when grid is set)
         i = int(u * K)
@@ -84,8 +112,38 @@ def rlmc_step(x, v, s, p0, m_step, h, K, option, skip0, path, st, chain, params,
         if r >= m_step:
             r = m_step - 1
     ue = r / m_step
-    piece(p0, p0 + r, path, st, chain, W1)
-    piece(p0 + r, p0 + m_step, path, st, chain, W2)
+    piece(
+        p0,
+        p0 + r,
+        cfg,
+        tab,
+        root,
+        meta,
+        lo,
+        ylo,
+        yhi,
+        ictr,
+        fbuf,
+        t1,
+        chain,
+        W1,
+    )
+    piece(
+        p0 + r,
+        p0 + m_step,
+        cfg,
+        tab,
+        root,
+        meta,
+        lo,
+        ylo,
+        yhi,
+        ictr,
+        fbuf,
+        t1,
+        chain,
+        W2,
+    )
     a01u, a11u, g0u, g1u = flow(ue * h, gamma, s)
     dim = x.shape[0]
     for j in range(dim):

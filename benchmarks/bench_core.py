@@ -1,0 +1,252 @@
+"""Benchmark of the core simulators: every ratio is taken within one run of this script.
+
+Usage::
+
+    python benchmarks/bench_core.py [--quick] [--out benchmarks/results.md]
+
+Measures (float64, one thread unless stated):
+
+* the in-kernel normal generator (Philox4x32-10 + ziggurat), ns per normal;
+* LMC on the 2-D four-mode mixture (means (+-2, +-2), std 0.7): chain-steps/s, against the
+  gradient-only loop (the bound), a naive NumPy LMC, a tuned NumPy LMC (in-place ``out=``
+  ufuncs and a pre-drawn normal block), and JAX if it is installed; ``prange`` scaling on 2
+  threads;
+* LMC on the 1-D double well (cheap gradient);
+* a ``Custom`` user gradient against the built-in one;
+* PLMC fast mode: step cost against LMC, at K = 10 and K = 100;
+* PLMC coupled mode at K = 1024 against the fast mode;
+* a fresh process with a warm numba cache: ``import langevin_theory`` + a first small simulate.
+
+Each timing is the best of ``repeat`` runs (the machine is shared and noisy: the minimum is the
+least disturbed). Results are written as a Markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import langevin_theory as lt
+from langevin_theory import _rng
+from langevin_theory._jit import jit
+from langevin_theory._target_kernels import grad_builtin
+
+
+def best_time(fn, repeat):
+    best = math.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+@jit(cache=False)
+def _grad_only(x0, n_steps, h, params):
+    n, d = x0.shape
+    g = np.empty(d)
+    x = np.empty(d)
+    s = 0.0
+    for c in range(n):
+        for j in range(d):
+            x[j] = x0[c, j]
+        for _ in range(n_steps):
+            grad_builtin(x, params, g)
+            for j in range(d):
+                x[j] = x[j] - h * g[j] + 1e-3  # keep the loop from being optimised away
+        s += x[0]
+    return s
+
+
+def numpy_lmc_naive(target, x, h, n_steps, rng):
+    for _ in range(n_steps):
+        x = x - h * target.grad_potential(x) + math.sqrt(2 * h) * rng.standard_normal(x.shape)
+    return x
+
+
+def mixture_grad_numpy(x, means, prec, logw, out, tmp, resp):
+    """Tuned NumPy gradient of an isotropic mixture, in place (no temporaries per step)."""
+    # tmp[k] = x - mu_k ; resp[k] = log w_k - prec/2 |x - mu_k|^2
+    np.subtract(x[None], means[:, None, :], out=tmp)
+    np.einsum("kna,kna->kn", tmp, tmp, out=resp)
+    resp *= -0.5 * prec
+    resp += logw[:, None]
+    resp -= resp.max(0, keepdims=True)
+    np.exp(resp, out=resp)
+    resp /= resp.sum(0, keepdims=True)
+    np.einsum("kn,kna->na", resp, tmp, out=out)
+    out *= prec
+
+
+def numpy_lmc_tuned(x, h, n_steps, rng, means, prec, logw):
+    n, d = x.shape
+    g = np.empty_like(x)
+    tmp = np.empty((means.shape[0], n, d))
+    resp = np.empty((means.shape[0], n))
+    z = np.empty_like(x)
+    sq = math.sqrt(2 * h)
+    for _ in range(n_steps):
+        mixture_grad_numpy(x, means, prec, logw, g, tmp, resp)
+        rng.standard_normal(out=z)
+        g *= -h
+        z *= sq
+        x += g
+        x += z
+    return x
+
+
+def jax_lmc(means, prec, logw, n, n_steps, h):
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    mu = jnp.asarray(means)
+
+    def grad(x):
+        diff = x[None] - mu[:, None, :]
+        logr = logw[:, None] - 0.5 * prec * jnp.sum(diff ** 2, -1)
+        r = jax.nn.softmax(logr, axis=0)
+        return prec * jnp.einsum("kn,kna->na", r, diff)
+
+    @jax.jit
+    def run(x, key):
+        def body(carry, _):
+            x, key = carry
+            key, sub = jax.random.split(key)
+            x = x - h * grad(x) + jnp.sqrt(2 * h) * jax.random.normal(sub, x.shape)
+            return (x, key), None
+        (x, _), _ = jax.lax.scan(body, (x, key), None, length=n_steps)
+        return x
+
+    x = jnp.zeros((n, means.shape[1]))
+    run(x, jax.random.PRNGKey(0)).block_until_ready()
+    return lambda: run(x, jax.random.PRNGKey(1)).block_until_ready()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results.md"))
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    n, steps = (2000, 200) if args.quick else (4000, 1000)
+    rep = args.repeat
+    rows = []
+
+    def row(what, value, unit, note=""):
+        rows.append((what, value, unit, note))
+        print(f"{what:58s} {value:12.4g} {unit:18s} {note}", flush=True)
+
+    # ---------------------------------------------------------------- generator
+    _rng.standard_normals(10)
+    m = 2_000_000 if args.quick else 20_000_000
+    t = best_time(lambda: _rng.standard_normals(m, key=(1, 2)), rep)
+    row("normal generator (Philox4x32-10 + ziggurat)", t / m * 1e9, "ns / normal")
+
+    # ---------------------------------------------------------------- mixture LMC
+    mix = lt.targets.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)
+    x0 = np.zeros((n, 2))
+    kw = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0, x0=x0)
+    lt.simulate(mix, lt.schemes.LMC(), **{**kw, "n_steps": 2})
+    _grad_only(x0[:2], 2, 0.05, mix.params)
+    cs = n * steps
+    t_lmc1 = best_time(lambda: lt.simulate(mix, lt.schemes.LMC(), n_threads=1, **kw), rep)
+    t_grad = best_time(lambda: _grad_only(x0, steps, 0.05, mix.params), rep)
+    row("LMC, 2-D mixture, 1 thread", cs / t_lmc1, "chain-steps/s")
+    row("  gradient-only loop (bound)", cs / t_grad, "chain-steps/s",
+        f"LMC / bound time = {t_lmc1 / t_grad:.2f}")
+    import numba
+    if numba.config.NUMBA_NUM_THREADS >= 2:
+        t_lmc2 = best_time(lambda: lt.simulate(mix, lt.schemes.LMC(), n_threads=2, **kw), rep)
+        row("  LMC, 2 threads (prange)", cs / t_lmc2, "chain-steps/s",
+            f"speed-up {t_lmc1 / t_lmc2:.2f}x")
+    g = np.random.default_rng(0)
+    small = max(n // 4, 500)
+    t_naive = best_time(lambda: numpy_lmc_naive(mix, np.zeros((small, 2)), 0.05, 50, g), rep)
+    row("  naive NumPy LMC", small * 50 / t_naive, "chain-steps/s",
+        f"ours {cs / t_lmc1 / (small * 50 / t_naive):.1f}x faster")
+    means = mix.means
+    logw = np.log(mix.weights)
+    prec = 1 / 0.49
+    big = n * 4
+    t_tuned = best_time(lambda: numpy_lmc_tuned(np.zeros((big, 2)), 0.05, 50, g, means, prec,
+                                                logw), rep)
+    row("  tuned NumPy LMC (in-place ufuncs)", big * 50 / t_tuned, "chain-steps/s",
+        f"ours {cs / t_lmc1 / (big * 50 / t_tuned):.2f}x faster")
+    jx = jax_lmc(means, prec, logw, n, 200, 0.05)
+    if jx is not None:
+        t_jax = best_time(jx, rep)
+        row("  JAX jit (lax.scan)", n * 200 / t_jax, "chain-steps/s",
+            f"ours {cs / t_lmc1 / (n * 200 / t_jax):.2f}x faster")
+    else:
+        row("  JAX jit", float("nan"), "chain-steps/s", "JAX not installed: skipped")
+
+    # ---------------------------------------------------------------- double well
+    dw = lt.targets.DoubleWell()
+    kw1 = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0)
+    lt.simulate(dw, lt.schemes.LMC(), **{**kw1, "n_steps": 2})
+    t_dw = best_time(lambda: lt.simulate(dw, lt.schemes.LMC(), n_threads=1, **kw1), rep)
+    row("LMC, 1-D double well, 1 thread", cs / t_dw, "chain-steps/s")
+
+    # ---------------------------------------------------------------- custom gradient
+    def pot(x):
+        return 0.25 * x[0] ** 4 - 0.5 * x[0] ** 2
+
+    def grad_inplace(x, out):
+        out[0] = x[0] ** 3 - x[0]
+
+    custom = lt.targets.Custom(pot, grad_inplace, dim=1)
+    lt.simulate(custom, lt.schemes.LMC(), **{**kw1, "n_steps": 2})
+    t_cu = best_time(lambda: lt.simulate(custom, lt.schemes.LMC(), n_threads=1, **kw1), rep)
+    row("LMC, Custom double-well gradient (in-place form)", cs / t_cu, "chain-steps/s",
+        f"cost vs built-in {t_cu / t_dw:.2f}x")
+
+    # ---------------------------------------------------------------- PLMC fast / coupled
+    pk = dict(step_size=0.05, n_steps=steps // 2, n_chains=n, rng=0, x0=x0, n_threads=1)
+    cs2 = n * (steps // 2)
+    t_l = best_time(lambda: lt.simulate(mix, lt.schemes.LMC(), **pk), rep)
+    res = {}
+    for K in (10, 100):
+        lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), **{**pk, "n_steps": 1})
+        res[K] = best_time(lambda: lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), **pk),
+                           rep)
+        row(f"PLMC opt1 fast mode K={K}, mixture", cs2 / res[K], "chain-steps/s",
+            f"step cost vs LMC {res[K] / t_l:.2f}x")
+    K = 1024
+    path = lt.BrownianPath(seed=1, fine_step=0.05 / K)
+    lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), brownian=path, **{**pk, "n_steps": 1})
+    t_fast = best_time(lambda: lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), **pk), rep)
+    t_coup = best_time(lambda: lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), brownian=path,
+                                           **pk), rep)
+    row(f"PLMC opt1 coupled mode K={K}, mixture", cs2 / t_coup, "chain-steps/s",
+        f"vs fast mode {t_coup / t_fast:.2f}x")
+
+    # ---------------------------------------------------------------- cold start
+    code = ("import time; t=time.perf_counter(); import langevin_theory as lt; "
+            "lt.simulate(lt.targets.LogCosh(), lt.schemes.LMC(), step_size=0.1, n_steps=10, "
+            "n_chains=100, rng=0); print(time.perf_counter()-t)")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # warm cache
+    cold = min(float(subprocess.run([sys.executable, "-c", code], check=True,
+                                    capture_output=True, text=True).stdout) for _ in range(rep))
+    row("fresh process, warm cache: import + first simulate", cold, "s")
+
+    lines = ["| measurement | value | unit | ratio / note |", "|---|---|---|---|"]
+    lines += [f"| {w.strip()} | {v:.4g} | {u} | {nt} |" for w, v, u, nt in rows]
+    header = (f"Core benchmark (`python benchmarks/bench_core.py{' --quick' if args.quick else ''}`"
+              f"), best of {rep}; {os.cpu_count()} CPUs, load average at start "
+              f"{os.getloadavg()[0]:.1f}.\n\n")
+    with open(args.out + ".tmp", "w") as f:
+        f.write(header + "\n".join(lines) + "\n")
+    os.replace(args.out + ".tmp", args.out)
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()
