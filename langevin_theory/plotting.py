@@ -54,10 +54,12 @@ def _panel_set(plt, dist, fits, claims, target, xvar, xlabel, title, path, metri
     if not len(d):
         return None
     fig, axes = plt.subplots(1, len(metrics), figsize=(6.2 * len(metrics), 4.6), squeeze=False)
-    styles = {c: s for c, s in zip(claims, ["-", "--", ":", "-."])}
+    styles = {c: s for c, s in zip(claims, ["-", "--", ":", "-."])} if len(claims) <= 4 else {}
     for ax, m in zip(axes[0], metrics):
         dm = d[d.metric == m]
         for (claim, scheme), g in dm.groupby(["claim", "scheme"]):
+            if xvar not in g or g[xvar].isna().all():
+                continue
             g = g.sort_values(xvar)
             lab = f"{scheme} [{claim.split(':', 1)[-1]}]" + _slope_text(fits, claim, target,
                                                                           scheme, m)
@@ -103,13 +105,17 @@ def central_figures(tables: dict, outdir) -> list:
                                    "gradient evaluations per unit time",
                                    "E2 (Monte Carlo) W2 to the target", outdir / f"e2_mc_{t}.png",
                                    ("W2",)))
-            e345 = sorted(c for c in dist.claim.unique() if c[:2] in ("E3", "E4", "E5"))
-            for c in e345:
-                made.append(_panel_set(plt, dist, fits, [c], t,
-                                       "cost" if c.startswith("E3") else "x",
-                                       "cost" if c.startswith("E3") else c.split(":")[-1],
-                                       c, outdir / f"{c.split(':')[0].lower()}_{t}.png",
-                                       ("W2",)))
+            for pre, xv, xl, ms in (("E3", "cost", "gradient evaluations per unit time",
+                                     ("W2",)),
+                                    ("E4", "cost", "gradient evaluations per unit time",
+                                     ("W2", "SW2")),
+                                    ("E5", "x", "K (vs-K) or horizon T (vs-T), alpha = 1/8",
+                                     ("W2", "TV", "KL"))):
+                cl = sorted(c for c in dist.claim.unique() if c.startswith(pre + ":")
+                            and "d-dependence" not in c)
+                if cl:
+                    made.append(_panel_set(plt, dist, fits, cl, t, xv, xl, pre,
+                                           outdir / f"{pre.lower()}_{t}.png", ms))
     eq = tables.get("equal_cost")
     if eq is not None and len(eq):
         for t in sorted(eq.target.unique()):

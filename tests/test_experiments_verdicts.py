@@ -69,3 +69,10 @@ def test_verdict_table_from_synthetic_distances(tmp_path):
     assert predicted("E2:stationary", "PLMC-opt2-K=1/alpha", "W2")[0] == -2
     assert predicted("E1:T=2", "PLMC-opt2-K=1/alpha", "KL")[0] == 2
     assert predicted("E1:T=2", "PLMC-opt2-K=4", "TV")[0] == 1.5
+
+
+def test_wide_ci_is_never_a_plain_holds():
+    v, note = verdict(2.0, 3.6, -8.9, 16.2, kind="bound")
+    assert v == CAVEAT and "too wide" in note
+    v, _ = verdict(-1.0, 5.0, 1.0, 9.0, kind="rate")
+    assert v == NOT_OBSERVED

@@ -17,6 +17,8 @@ Verdicts (:func:`verdict`), with ``tol`` = 15% of |predicted| (pre-asymptotic cu
   (the note says the bound is not tight here).
 * ``kind="growth"`` (an upper bound on growth, e.g. linear in K): *holds* if the CI widened
   by ``tol`` reaches down to the prediction; mirror image of ``bound``.
+* a CI wider than 2 max(1, |predicted|) decides nothing: *holds with caveat* if the
+  prediction is inside it, else *not observed here*, with a note.
 * a fit on the floor gives *not observed here (estimator floor)*.
 """
 from __future__ import annotations
@@ -86,6 +88,13 @@ def verdict(predicted, slope, ci_low, ci_high, *, kind: str = "rate", status: st
         return NOT_OBSERVED, f"fit {status}"
     p = float(predicted)
     t = tol * max(abs(p), 0.5)
+    width = ci_high - ci_low
+    if not np.isfinite(width) or width > 2.0 * max(1.0, abs(p)):
+        consistent = (ci_low - t <= p <= ci_high + t) if kind == "rate" else (
+            ci_high + t >= p if kind == "bound" else ci_low - t <= p)
+        return (CAVEAT if consistent else NOT_OBSERVED,
+                f"CI [{ci_low:.2f}, {ci_high:.2f}] too wide to decide (few points or "
+                f"curvature); slope {slope:.2f}")
     if kind == "rate":
         if ci_low - t <= p <= ci_high + t:
             return HOLDS, ""

@@ -1,0 +1,55 @@
+"""The langevin-theory command line."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from langevin_theory.cli import main
+
+
+def test_import_does_not_pull_matplotlib():
+    code = ("import sys, langevin_theory, langevin_theory.experiments, langevin_theory.cli; "
+            "print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_list(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("logcosh", "double_well", "mixture2", "mixture4_2d", "lmc", "rlmc", "plmc",
+                 "quick", "full"):
+        assert name in out
+
+
+def test_simulate_prints_counts(capsys):
+    assert main(["simulate", "--target", "logcosh", "--scheme", "plmc", "--substeps", "4",
+                 "--option", "2", "--step-size", "0.25", "--n-steps", "8", "--n-chains",
+                 "500", "--seed", "3"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["n_grad_evals"] == 2 * 8 * 500          # PLMC: 2 gradients per step
+    assert s["n_diverged"] == 0 and "w2_target" in s
+
+
+def test_sweep_writes_table(tmp_path, capsys):
+    spec = tmp_path / "s.toml"
+    spec.write_text('name = "t"\nseed = 1\n[[sweep]]\nkind = "demo"\n[sweep.grid]\n'
+                    'mu = [0.0, 5.0]\n')
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--workers", "1",
+                 "--no-progress"]) == 0
+    import pandas as pd
+    df = pd.read_csv(tmp_path / "o" / "cells.csv")
+    assert len(df) == 2 and df["mean"].iloc[1] > 4
+
+
+def test_theory_subcommand(capsys):
+    rc = main(["theory", "--complexity"])
+    assert rc == 0
+    assert capsys.readouterr().out.strip()
+
+
+def test_unknown_subcommand_errors():
+    with pytest.raises(SystemExit):
+        main(["nope"])
