@@ -1,14 +1,11 @@
 """KL estimators against closed forms and their documented floors."""
 import math
-import os
 
 import numpy as np
 import pytest
 
-from langevin_theory import metrics as M, reference as R
-
-slow = pytest.mark.skipif(not os.environ.get("LT_RUN_SLOW"),
-                          reason="slow: set LT_RUN_SLOW=1")
+from langevin_theory import metrics as M
+from langevin_theory import reference as R
 
 
 def _log_std_normal(x):
@@ -80,7 +77,7 @@ def test_kl_samples_knn_3d():
     assert abs(e.value - 0.045) < 4 * e.se
 
 
-@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=[pytest.mark.slow, slow])])
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
 def test_floor_on_identical_laws(n):
     # the corrected histogram KL has mean ~0 on identical laws and RMS = the documented floor
     # sqrt(2 (B-1)) / (2n) within a factor 2 (measured ratio ~0.7-1.0)
@@ -106,3 +103,13 @@ def test_errors():
                      lambda x: _log_std_normal(x) + 1.0)
     with pytest.raises(ValueError):
         M.kl_gaussian(0, -1.0, 0, 1.0)
+
+
+@pytest.mark.parametrize("n", [20_000, pytest.param(100_000, marks=pytest.mark.slow)])
+def test_knn_floor_on_identical_laws(n):
+    # kNN KL in d = 3 on identical laws: RMS vs reported floor (measured at n = 1e5:
+    # RMS 0.0034, floor 0.0040)
+    g = np.random.default_rng(4)
+    est = [M.kl_samples(g.standard_normal((n, 3)), _log_std_normal) for _ in range(4)]
+    rms = math.sqrt(np.mean([e.value ** 2 for e in est]))
+    assert 0.5 < rms / np.mean([e.floor for e in est]) < 2.0

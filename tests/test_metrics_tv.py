@@ -1,15 +1,12 @@
 """TV estimators against closed forms and their documented floors."""
 import math
-import os
 
 import numpy as np
 import pytest
 from scipy import special
 
-from langevin_theory import metrics as M, reference as R
-
-slow = pytest.mark.skipif(not os.environ.get("LT_RUN_SLOW"),
-                          reason="slow: set LT_RUN_SLOW=1")
+from langevin_theory import metrics as M
+from langevin_theory import reference as R
 
 
 def test_tv_grid_closed_form():
@@ -41,7 +38,7 @@ def test_tv_hist_2d():
     assert abs(e.value - ref) < 4 * e.se + 0.03 * ref   # binned TV <= TV: <= 3% low
 
 
-@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=[pytest.mark.slow, slow])])
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
 def test_floor_on_identical_laws(n):
     # measured RMS / floor: 0.96 (two samples), 0.91 (sample vs law)
     g = np.random.default_rng(2)

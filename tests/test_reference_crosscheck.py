@@ -10,15 +10,10 @@ the grid law itself (W2 < 2 floor).
 import os
 import sys
 
-import numpy as np
 import pytest
-
-import langevin_theory as lt
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "validation"))
 
-slow = pytest.mark.skipif(not os.environ.get("LT_RUN_SLOW"),
-                          reason="slow: set LT_RUN_SLOW=1")
 
 
 def _check(scheme, alpha, n):
@@ -32,7 +27,6 @@ def test_grid_law_agrees_with_simulate_lmc_quick():
     _check("lmc", 0.25, 200_000)
 
 
-@slow
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["lmc", "plmc4", "rlmc"])
 @pytest.mark.parametrize("alpha", [0.25, 0.125])

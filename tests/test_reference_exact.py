@@ -41,7 +41,7 @@ def test_target_law_is_normalised_density(target):
     g = R.target_law(target, dx=0.01)
     # compare with exp(-F) normalised by adaptive quadrature
     f0 = target.potential(np.array([[0.0]]))
-    f = lambda y: math.exp(-(target.potential(np.array([[y]]))[0] - f0[0]))  # noqa: E731
+    f = lambda y: math.exp(-(target.potential(np.array([[y]]))[0] - f0[0]))
     Z = integrate.quad(f, g.x[0], g.x[-1], points=[-1, 0, 1], epsrel=1e-13, limit=400)[0]
     idx = np.searchsorted(g.x, [-1.3, 0.0, 0.7, 1.9])
     ref = np.array([f(v) for v in g.x[idx]]) / Z

@@ -1,9 +1,8 @@
 """GridLaw: normalisation, moments, CDF/quantile/partial-mean accuracy, sampling, errors."""
-import math
 
 import numpy as np
 import pytest
-from scipy import special, stats
+from scipy import stats
 
 from langevin_theory.reference import GridLaw, Normal1D, NormalMixture1D, uniform_grid
 

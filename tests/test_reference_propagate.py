@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import langevin_theory as lt
-from langevin_theory import metrics, reference as R
+from langevin_theory import metrics
+from langevin_theory import reference as R
 
 LMC = lt.schemes.LMC
 RLMC = lt.schemes.RandomizedMidpoint

@@ -18,7 +18,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from langevin_theory import metrics as M, reference as R
+from langevin_theory import metrics as M
+from langevin_theory import reference as R
 
 LAWS = {
     "normal": R.Normal1D(0.0, 1.0),

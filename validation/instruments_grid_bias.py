@@ -10,11 +10,9 @@ Writes runs/instruments/grid_bias.csv and prints a summary.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import time
 
-import numpy as np
 import pandas as pd
 
 import langevin_theory as lt
@@ -58,7 +56,7 @@ def main(argv=None):
                 res[level] = (w2, kl, tv)
                 rows.append(dict(scheme=name, eta=eta, grid=level, dx=dx, n_nodes=grid.size,
                                  w2=w2, kl=kl, tv=tv, var=law.var(), seconds=sec))
-            (w0, k0, t0_), (w1, k1, t1) = res["dx0"], res["dx0/2"]
+            (w0, k0, _), (w1, k1, t1) = res["dx0"], res["dx0/2"]
             rows[-1]["rel_change_w2"] = abs(w1 - w0) / w1
             rows[-1]["rel_change_kl"] = abs(k1 - k0) / k1
             print(f"{name:6s} eta=1/{2**k:<4d} W2={w1:.6e} KL={k1:.6e} TV={t1:.6e} "

@@ -20,5 +20,18 @@ from .kl import kl_gaussian, kl_grid, kl_samples
 from .tv import tv_grid, tv_hist
 from .w2 import sliced_w2, w2_1d, w2_emd, w2_floor_1d, w2_gaussian, w2_grid
 
-__all__ = ["Estimate", "w2_1d", "w2_grid", "w2_gaussian", "w2_emd", "sliced_w2", "w2_floor_1d",
-           "kl_grid", "kl_gaussian", "kl_samples", "tv_grid", "tv_hist", "symmetrise"]
+__all__ = [
+           "Estimate",
+           "kl_gaussian",
+           "kl_grid",
+           "kl_samples",
+           "sliced_w2",
+           "symmetrise",
+           "tv_grid",
+           "tv_hist",
+           "w2_1d",
+           "w2_emd",
+           "w2_floor_1d",
+           "w2_gaussian",
+           "w2_grid",
+]

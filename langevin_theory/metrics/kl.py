@@ -42,7 +42,7 @@ from ._common import as_sample_nd, is_law, symmetrise
 from ._hist import counts, inner_edges, law_cell_masses
 from .estimate import Estimate
 
-__all__ = ["kl_grid", "kl_gaussian", "kl_samples"]
+__all__ = ["kl_gaussian", "kl_grid", "kl_samples"]
 
 
 def _grid_pair(p, q, strict=False):

@@ -31,12 +31,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import linalg
 
 from ._common import as_sample_1d, as_sample_nd, is_law, rng_of, symmetrise
 from .estimate import Estimate
 
-__all__ = ["w2_1d", "w2_grid", "w2_gaussian", "w2_emd", "sliced_w2", "w2_floor_1d"]
+__all__ = ["sliced_w2", "w2_1d", "w2_emd", "w2_floor_1d", "w2_gaussian", "w2_grid"]
 
 
 # --------------------------------------------------------------------------- 1-D helpers

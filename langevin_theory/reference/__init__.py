@@ -10,18 +10,54 @@
 * Monte Carlo laws with a declared sample size for everything else: OPTION 1, underdamped,
   d > 1 (:func:`monte_carlo_law`, via ``langevin_theory.simulate``).
 """
-from .exact import (Normal1D, NormalMixture1D, default_box, exact_law, exact_sampler, moments,
-                    quadrature_grid, target_law)
-from .gaussian import (gaussian_lmc_stationary_cov, gaussian_lmc_stationary_var,
-                       gaussian_midpoint_stationary_var, gaussian_ulmc_stationary_cov,
-                       ulmc_coefficients)
+from .exact import (
+                    Normal1D,
+                    NormalMixture1D,
+                    default_box,
+                    exact_law,
+                    exact_sampler,
+                    moments,
+                    quadrature_grid,
+                    target_law,
+)
+from .gaussian import (
+                    gaussian_lmc_stationary_cov,
+                    gaussian_lmc_stationary_var,
+                    gaussian_midpoint_stationary_var,
+                    gaussian_ulmc_stationary_cov,
+                    ulmc_coefficients,
+)
 from .grid import GridLaw, uniform_grid
 from .montecarlo import MonteCarloLaw, monte_carlo_law
-from .propagate import default_grid, propagate, scheme_u_law, stationary_law, transition_matrix
+from .propagate import (
+                    default_grid,
+                    propagate,
+                    scheme_u_law,
+                    stationary_law,
+                    transition_matrix,
+)
 
-__all__ = ["GridLaw", "uniform_grid", "Normal1D", "NormalMixture1D", "exact_law", "target_law",
-           "default_box", "quadrature_grid", "moments", "exact_sampler",
-           "gaussian_lmc_stationary_cov", "gaussian_lmc_stationary_var",
-           "gaussian_ulmc_stationary_cov", "gaussian_midpoint_stationary_var",
-           "ulmc_coefficients", "transition_matrix", "propagate", "stationary_law",
-           "default_grid", "scheme_u_law", "MonteCarloLaw", "monte_carlo_law"]
+__all__ = [
+                    "GridLaw",
+                    "MonteCarloLaw",
+                    "Normal1D",
+                    "NormalMixture1D",
+                    "default_box",
+                    "default_grid",
+                    "exact_law",
+                    "exact_sampler",
+                    "gaussian_lmc_stationary_cov",
+                    "gaussian_lmc_stationary_var",
+                    "gaussian_midpoint_stationary_var",
+                    "gaussian_ulmc_stationary_cov",
+                    "moments",
+                    "monte_carlo_law",
+                    "propagate",
+                    "quadrature_grid",
+                    "scheme_u_law",
+                    "stationary_law",
+                    "target_law",
+                    "transition_matrix",
+                    "ulmc_coefficients",
+                    "uniform_grid",
+]

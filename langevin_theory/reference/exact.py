@@ -18,8 +18,16 @@ from scipy import special
 
 from .grid import GridLaw, uniform_grid
 
-__all__ = ["Normal1D", "NormalMixture1D", "exact_law", "target_law", "default_box",
-           "quadrature_grid", "moments", "exact_sampler"]
+__all__ = [
+    "Normal1D",
+    "NormalMixture1D",
+    "default_box",
+    "exact_law",
+    "exact_sampler",
+    "moments",
+    "quadrature_grid",
+    "target_law",
+]
 
 _SQRT2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -229,9 +237,9 @@ def target_law(target, grid=None, *, dx: float = 0.01, tail: float = 1e-15) -> G
         grid = uniform_grid(lo[0], hi[0], dx)
     x = np.asarray(grid, dtype=np.float64)
     if getattr(target, "has_density", False):
-        logp = lambda t: target.log_density(t[:, None])  # noqa: E731
+        logp = lambda t: target.log_density(t[:, None])
     else:
-        logp = lambda t: -target.potential(t[:, None])  # noqa: E731
+        logp = lambda t: -target.potential(t[:, None])
     return GridLaw.from_log_density(logp, x, label=f"target {_tname(target)}")
 
 

@@ -21,8 +21,13 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
-__all__ = ["gaussian_lmc_stationary_cov", "gaussian_lmc_stationary_var",
-           "gaussian_ulmc_stationary_cov", "ulmc_coefficients", "gaussian_midpoint_stationary_var"]
+__all__ = [
+    "gaussian_lmc_stationary_cov",
+    "gaussian_lmc_stationary_var",
+    "gaussian_midpoint_stationary_var",
+    "gaussian_ulmc_stationary_cov",
+    "ulmc_coefficients",
+]
 
 
 def _check_cov(cov):

@@ -133,7 +133,7 @@ class GridLaw:
         return (f"GridLaw(n={self.x.size}, x=[{self.x[0]:.4g}, {self.x[-1]:.4g}], "
                 f"dx={self.dx:.3g}{', ' + self.label if self.label else ''})")
 
-    def same_grid(self, other: "GridLaw") -> bool:
+    def same_grid(self, other: GridLaw) -> bool:
         """True when ``other`` lives on the same nodes (to 1e-12 relative)."""
         return (isinstance(other, GridLaw) and other.x.size == self.x.size
                 and abs(other.x[0] - self.x[0]) <= 1e-12 * max(1.0, abs(self.x[0]))
@@ -258,13 +258,13 @@ class GridLaw:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_function(cls, pdf, x, label: str = "") -> "GridLaw":
+    def from_function(cls, pdf, x, label: str = "") -> GridLaw:
         """Tabulate an (unnormalised) vectorised density ``pdf`` on nodes ``x``."""
         x = np.asarray(x, dtype=np.float64)
         return cls(x, np.asarray(pdf(x), dtype=np.float64), label=label)
 
     @classmethod
-    def from_log_density(cls, logpdf, x, label: str = "") -> "GridLaw":
+    def from_log_density(cls, logpdf, x, label: str = "") -> GridLaw:
         """Tabulate an unnormalised log density on nodes ``x`` (max-shifted before exp)."""
         x = np.asarray(x, dtype=np.float64)
         lp = np.asarray(logpdf(x), dtype=np.float64)
@@ -272,6 +272,6 @@ class GridLaw:
             raise ValueError("log density is NaN or +inf on the grid")
         return cls(x, np.exp(lp - lp.max()), label=label)
 
-    def on_grid(self, x) -> "GridLaw":
+    def on_grid(self, x) -> GridLaw:
         """The same law re-tabulated on other uniform nodes (via :meth:`pdf`)."""
         return GridLaw(x, self.pdf(np.asarray(x, dtype=np.float64)), label=self.label)

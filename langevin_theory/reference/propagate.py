@@ -48,11 +48,11 @@ import warnings
 import numpy as np
 from scipy import linalg
 
+from . import _kernels
 from .exact import default_box, target_law
 from .grid import GridLaw, uniform_grid
-from . import _kernels
 
-__all__ = ["transition_matrix", "propagate", "stationary_law", "default_grid", "scheme_u_law"]
+__all__ = ["default_grid", "propagate", "scheme_u_law", "stationary_law", "transition_matrix"]
 
 _CUT = 9.0   # Gaussian truncation (standard deviations): exp(-81/2) ~ 2.6e-18
 
@@ -95,7 +95,7 @@ def scheme_u_law(scheme, n_u: int = 24):
         return None
     if _is("PoissonMidpoint"):
         option = int(getattr(scheme, "option", 1))
-        K = int(getattr(scheme, "substeps"))
+        K = int(scheme.substeps)
         if K < 1:
             raise ValueError("substeps must be >= 1")
         if option == 1:
@@ -311,7 +311,7 @@ def propagate(target, scheme, step_size, n_steps, initial="target", grid=None, *
     p, stepped = _initial_density(target, initial, x, point_rows)
     remaining = n_steps - (1 if stepped else 0)
     if remaining > 0:
-        P, _, leak = transition_matrix(target, scheme, alpha, x, n_u=n_u,
+        P, _, _leak = transition_matrix(target, scheme, alpha, x, n_u=n_u,
                                        quad_ratio=quad_ratio)
         PT = np.ascontiguousarray(P.T)
         for _ in range(remaining):
@@ -326,7 +326,7 @@ def stationary_law(target, scheme, step_size, grid=None, *, n_u: int = 24,
     Solved directly (dense LU): one of the n linearly dependent equations of (P^T - I) p = 0
     is replaced by the normalisation. Warns if the residual or the end-cell mass is large.
     """
-    P, x, leak = transition_matrix(target, scheme, step_size, grid, n_u=n_u,
+    P, x, _leak = transition_matrix(target, scheme, step_size, grid, n_u=n_u,
                                    quad_ratio=quad_ratio)
     n = x.size
     A = P.T - np.eye(n)
