@@ -59,6 +59,15 @@ def test_accepts_estimates():
     assert fit_rate(x, est).slope == pytest.approx(fit_rate(x, y, se).slope, abs=1e-14)
 
 
+def test_exact_estimates_fall_back_to_ols():
+    # grid-law Estimates carry se = 0: the fit must use OLS rather than drop every point
+    x = 2.0 ** -np.arange(2, 8)
+    est = [Estimate(0.3 * v * (1 + 0.01 * (-1) ** i), 0.0, 0.0, "grid")
+           for i, v in enumerate(x)]
+    f = fit_rate(x, est)
+    assert f.method == "ols" and f.n_used == 6 and f.contains(1.0)
+
+
 def test_local_slopes_show_the_asymptotic_regime():
     # err = x^2 + x^3: slope 2.42 between x = 1/2 and 1, -> 2 as x -> 0
     x = 2.0 ** -np.arange(0, 14)

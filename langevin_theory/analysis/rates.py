@@ -106,7 +106,8 @@ def fit_rate(x, err, err_se=None, floor=None, *, bootstrap: bool = False,
         Positive errors (distances) at x. ``Estimate`` objects are accepted and unpacked
         (value, se, floor) when ``err_se`` and ``floor`` are not given.
     err_se : array_like, optional
-        Standard errors of ``err`` (weights 1 / (err_se / err)^2 on the log scale).
+        Standard errors of ``err`` (weights 1 / (err_se / err)^2 on the log scale). If any
+        is 0 (exact values, e.g. from grid laws) the fit is unweighted (OLS).
     floor : array_like or float, optional
         Resolution floor of the estimator at each point; points with err <= 3 floor are
         excluded and flagged.
@@ -144,6 +145,10 @@ def fit_rate(x, err, err_se=None, floor=None, *, bootstrap: bool = False,
     if np.any(~np.isfinite(x)) or np.any(x <= 0):
         raise ValueError("x must be positive and finite")
     se = None if err_se is None else _as1d(err_se, "err_se", n)
+    if se is not None and np.any(se[np.isfinite(y) & (y > 0)] == 0):
+        # exact values (grid laws, closed forms) have se = 0: no weights are defined, so
+        # fall back to ordinary least squares with the residual standard error
+        se = None
     fl = np.zeros(n) if floor is None else _as1d(floor, "floor", n)
     bad = ~np.isfinite(y) | (y <= 0)
     excluded = (y <= 3.0 * fl) & ~bad
