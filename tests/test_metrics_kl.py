@@ -113,3 +113,14 @@ def test_knn_floor_on_identical_laws(n):
     est = [M.kl_samples(g.standard_normal((n, 3)), _log_std_normal) for _ in range(4)]
     rms = math.sqrt(np.mean([e.value ** 2 for e in est]))
     assert 0.5 < rms / np.mean([e.floor for e in est]) < 2.0
+
+
+def test_histogram_kl_translation_and_scaling_invariance():
+    # KL(law(a X + c) || law(a Y + c)) = KL(law(X) || law(Y)); the cells move with the sample
+    g = np.random.default_rng(5)
+    x = 0.1 + 1.1 * g.standard_normal(50_000)
+    a, c = 2.0, -0.7
+    law = R.Normal1D(c, a)
+    base = M.kl_samples(x, _log_std_normal)
+    moved = M.kl_samples(a * x + c, lambda p: law.logpdf(p[:, 0]))
+    assert moved.value == pytest.approx(base.value, abs=1e-9)

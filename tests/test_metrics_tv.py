@@ -54,3 +54,13 @@ def test_errors():
         M.tv_hist(np.ones((10, 3)), np.ones((10, 3)))
     with pytest.raises(ValueError):
         M.tv_hist(np.ones((10, 2)), R.Normal1D())
+
+
+def test_translation_and_scaling_invariance():
+    # the cells follow the pooled sample quantiles, so TV_hat(a x + c, a y + c) = TV_hat(x, y)
+    g = np.random.default_rng(3)
+    x, y = g.standard_normal(20_000), 0.2 + g.standard_normal(20_000)
+    base = M.tv_hist(x, y)
+    moved = M.tv_hist(2.5 * x - 1.0, 2.5 * y - 1.0)
+    assert moved.value == pytest.approx(base.value, abs=1e-12)
+    assert moved.floor == pytest.approx(base.floor, rel=1e-12)
