@@ -1,0 +1,86 @@
+"""The in-kernel generator: Philox4x32-10 known answers, and the ziggurat's normal law."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from langevin_theory import _rng
+
+# Random123's kat_vectors for philox4x32 with 10 rounds: counter (4 words), key (2), output (4)
+KAT = [
+    ([0, 0, 0, 0], [0, 0], [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]),
+    ([0xFFFFFFFF] * 4, [0xFFFFFFFF] * 2, [0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD]),
+    ([0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344], [0xA4093822, 0x299F31D0],
+     [0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1]),
+]
+
+
+@pytest.mark.parametrize("counter,key,expected", KAT)
+def test_philox_known_answers(counter, key, expected):
+    out = _rng.philox_block([counter], key)[0]
+    assert [int(v) for v in out] == expected
+
+
+@pytest.fixture(scope="module")
+def normals():
+    return _rng.standard_normals(2_000_000, key=(123, 456))
+
+
+def test_normal_moments(normals):
+    n = normals.size
+    # standard errors of the sample mean, variance, skewness and excess kurtosis of N(0, 1)
+    assert abs(normals.mean()) < 4 / np.sqrt(n)
+    assert abs(normals.var() - 1) < 4 * np.sqrt(2 / n)
+    assert abs(stats.skew(normals)) < 4 * np.sqrt(6 / n)
+    assert abs(stats.kurtosis(normals)) < 4 * np.sqrt(24 / n)
+
+
+def test_normal_distribution_and_tails(normals):
+    assert stats.kstest(normals, "norm").pvalue > 1e-3
+    n = normals.size
+    # the ziggurat's tail branch (|z| > r = 3.654...) and the wedge rejections
+    for t in (2.0, 3.6541528853610088, 4.0, 4.5):
+        p = 2 * stats.norm.sf(t)
+        assert abs(np.mean(np.abs(normals) > t) - p) < 4 * np.sqrt(p * (1 - p) / n), t
+
+
+def test_streams_are_deterministic_and_distinct():
+    a = _rng.standard_normals(1001, key=(1, 2), chain=5)
+    b = _rng.standard_normals(1001, key=(1, 2), chain=5)
+    c = _rng.standard_normals(1001, key=(1, 2), chain=6)
+    d = _rng.standard_normals(1001, key=(1, 3), chain=5)
+    assert np.array_equal(a, b)
+    assert abs(np.corrcoef(a, c)[0, 1]) < 4 / np.sqrt(1001)
+    assert abs(np.corrcoef(a, d)[0, 1]) < 4 / np.sqrt(1001)
+    # a prefix of a longer stream is the shorter stream (counter-based, no hidden state)
+    assert np.array_equal(_rng.standard_normals(10, key=(1, 2), chain=5), a[:10])
+
+
+def test_seed_keys_differ_by_purpose():
+    ss = np.random.SeedSequence(7)
+    assert _rng.seed_to_key(ss, 1) != _rng.seed_to_key(ss, 2)
+    assert _rng.seed_to_key(ss, 1) == _rng.seed_to_key(np.random.SeedSequence(7), 1)
+
+
+@pytest.fixture(scope="module")
+def stream():
+    return _rng.stream_normals(2_000_000, key=(9, 10), chain=3)
+
+
+def test_stream_normal_law(stream):
+    n = stream.size
+    assert abs(stream.mean()) < 4 / np.sqrt(n)
+    assert abs(stream.var() - 1) < 4 * np.sqrt(2 / n)
+    assert abs(stats.kurtosis(stream)) < 4 * np.sqrt(24 / n)
+    assert stats.kstest(stream, "norm").pvalue > 1e-3
+    for t in (3.6541528853610088, 4.0):
+        p = 2 * stats.norm.sf(t)
+        assert abs(np.mean(np.abs(stream) > t) - p) < 4 * np.sqrt(p * (1 - p) / n), t
+
+
+def test_streams_are_seeded_per_chain_and_tag(stream):
+    again = _rng.stream_normals(1000, key=(9, 10), chain=3)
+    other = _rng.stream_normals(1000, key=(9, 10), chain=4)
+    other_tag = _rng.stream_normals(1000, key=(9, 10), chain=3, tag=_rng.TAG_SELECT)
+    assert np.array_equal(again, stream[:1000])
+    assert abs(np.corrcoef(again, other)[0, 1]) < 4 / np.sqrt(1000)
+    assert abs(np.corrcoef(again, other_tag)[0, 1]) < 4 / np.sqrt(1000)
