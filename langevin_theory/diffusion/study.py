@@ -75,16 +75,17 @@ class Method:
 
 def method_grid(ddpm_variants=("1a", "1b", "1c", "1d", "2", "3"),
                 pmm_variants=("1a", "1b", "1c", "1d", "2", "3"), nfe=DEFAULT_NFE, pmm_K=PMM_K,
-                dpm_nfe=DPM_NFE, pndm_nfe=PNDM_NFE, n_train=1000, full_variants=None):
+                dpm_nfe=DPM_NFE, pndm_nfe=PNDM_NFE, n_train=1000, full_variants=None,
+                ddim_full=True):
     """All configurations of the reproduction.  PMM: both options for every ``K`` (OPTION 2
     needs ``K >= 2``), run in the fast (uncoupled, same-law) mode; DPM-Solver: orders 2, 3 x
     skip types time_uniform, logSNR.  ``full_variants``: DDPM variants that also get the full
-    ``n_train``-step run (default: all of ``ddpm_variants``); DDIM always gets it."""
+    ``n_train``-step run (default: all of ``ddpm_variants``); DDIM gets it if ``ddim_full``."""
     full_variants = ddpm_variants if full_variants is None else full_variants
     nfe = [s for s in nfe if s != n_train]
     out = [Method("ddpm", s, v) for v in ddpm_variants for s in nfe]
     out += [Method("ddpm", n_train, v) for v in full_variants]
-    out += [Method("ddim", s) for s in list(nfe) + [n_train]]
+    out += [Method("ddim", s) for s in list(nfe) + ([n_train] if ddim_full else [])]
     out += [Method("pmm", n_train // K, v, K, o) for v in pmm_variants for K in pmm_K
             for o in (1, 2) if not (o == 2 and K < 2)]
     out += [Method("dpm_solver", s, order=r, skip_type=sk) for r in (2, 3)

@@ -35,7 +35,8 @@ def main(argv=None):
         c = cfg["exact_score"]
         names = a.datasets.split(",") if a.datasets else list(c["datasets"])
         grid = study.method_grid(c["ddpm_variants"], c["pmm_variants"], c["nfe"], c["pmm_K"],
-                                 c["dpm_nfe"], c["pndm_nfe"], full_variants=c["full_variants"])
+                                 c["dpm_nfe"], c["pndm_nfe"], full_variants=c["full_variants"],
+                                 ddim_full=c.get("ddim_full", True))
         for name in names:
             t0 = time.time()
             df = study.run_study(name, grid, c["seeds"], c["datasets"][name]["n_samples"],
@@ -47,7 +48,8 @@ def main(argv=None):
         from langevin_theory.diffusion.digits import load_pretrained
         c = cfg["digits"]
         grid = study.method_grid(c["ddpm_variants"], c["pmm_variants"], c["nfe"], c["pmm_K"],
-                                 c["dpm_nfe"], c["pndm_nfe"], full_variants=c["full_variants"])
+                                 c["dpm_nfe"], c["pndm_nfe"], full_variants=c["full_variants"],
+                                 ddim_full=c.get("ddim_full", True))
         model = load_pretrained("digits_eps_mlp")
         t0 = time.time()
         df = study.run_study("digits", grid, c["seeds"], c["n_samples"], res / "digits.csv",

@@ -58,8 +58,10 @@ def dpm_solver_sample(model, shape_or_xT, schedule: VPSchedule, *, steps: int = 
               - \sigma_t \phi_3 D_2
 
     (order 3; order 2 uses ``-1/2 sigma_t phi_1 D1_0``; order 1 is DDIM).  Lower orders are
-    used at the first steps, and the last step (into clean data, ``lambda = inf``) is first
-    order ("lower_order_final"), written as ``x_0 = (x - sigma_s e_0)/alpha_s``.
+    used at the first steps; the last step (into clean data, ``lambda = inf``) is first
+    order, written as ``x_0 = (x - sigma_s e_0)/alpha_s``, and with fewer than 15 steps the
+    second-to-last is at most second order (the official code's / diffusers'
+    ``lower_order_final``).
     """
     if order not in (1, 2, 3):
         raise ValueError(f"order must be 1, 2 or 3, got {order}")
@@ -78,7 +80,9 @@ def dpm_solver_sample(model, shape_or_xT, schedule: VPSchedule, *, steps: int = 
         e0 = cm(x, s0)
         hist.append((s0, e0))
         hist = hist[-3:]
-        k = min(order, j + 1, steps - j)
+        k = min(order, j + 1)
+        if j == steps - 2 and steps < 15:  # diffusers' lower_order_final rule
+            k = min(k, 2)
         if t == -1:  # final step into data: first order, x0-prediction
             x = (x - sg(s0) * e0) / al(s0)
         else:
