@@ -101,8 +101,8 @@ class CountingModel:
         self.n_forward += 1
         if idx is None:
             self.per_sample += 1
-        else:
-            self.per_sample[idx] += 1
+        else:  # index_add_: a sample may appear several times in one batched call
+            self.per_sample.index_add_(0, idx, torch.ones_like(idx, dtype=torch.int64))
         with torch.no_grad():
             return self.eps_model(x, t)
 

@@ -145,30 +145,31 @@ class GaussianMixtureOracle(nn.Module):
         self.isotropic = bool(np.allclose(mixture.covs, mixture.evals[:, :1, None]
                                           * np.eye(mixture.dim)[None]))
 
-    def score(self, x: torch.Tensor, abar: float) -> torch.Tensor:
+    def score(self, x: torch.Tensor, abar) -> torch.Tensor:
+        """Exact ``grad log p_t(x)``; ``abar`` a float or a ``(B,)`` tensor (one per row)."""
         x = x.to(torch.float64)
-        sa = math.sqrt(abar)
-        var = abar * self.lam + (1.0 - abar)  # (M, d)
+        if torch.is_tensor(abar):
+            ab = abar.to(torch.float64).reshape(-1, 1)  # (B, 1)
+        else:
+            ab = torch.full((x.shape[0], 1), float(abar), dtype=torch.float64)
+        sa = ab.sqrt()
         logits, grads = [], []
         for k in range(self.mu.shape[0]):
+            var = ab * self.lam[k] + (1.0 - ab)  # (B, d)
             dx = x - sa * self.mu[k]
-            if self.isotropic:
-                y = dx
-                z = y / var[k]
-                g = -z
-            else:
-                y = dx @ self.U[k]
-                z = y / var[k]
-                g = -(z @ self.U[k].T)
-            logits.append(self.logw[k] - 0.5 * (y * z).sum(1) - 0.5 * torch.log(var[k]).sum())
+            y = dx if self.isotropic else dx @ self.U[k]
+            z = y / var
+            g = -z if self.isotropic else -(z @ self.U[k].T)
+            logits.append(self.logw[k] - 0.5 * (y * z).sum(1) - 0.5 * torch.log(var).sum(1))
             grads.append(g)
         r = torch.softmax(torch.stack(logits, 1), 1)  # (B, M)
         return torch.einsum("bk,kbd->bd", r, torch.stack(grads, 0))
 
     def forward(self, x, t):
+        if torch.is_tensor(t) and t.numel() > 1:
+            ab = self.schedule.torch_abar()[t.long().reshape(-1)]
+            return -(1.0 - ab).sqrt().reshape(-1, 1) * self.score(x, ab)
         tt = int(t.reshape(-1)[0]) if torch.is_tensor(t) else int(t)
-        if torch.is_tensor(t) and t.numel() > 1 and not bool((t == tt).all()):
-            raise ValueError("the oracle expects one common timestep per call")
         abar = float(self.schedule.abar(tt))
         return -math.sqrt(1.0 - abar) * self.score(x, abar)
 

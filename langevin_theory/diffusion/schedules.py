@@ -88,6 +88,10 @@ class VPSchedule:
 
     def abar(self, t) -> np.ndarray | float:
         """``abar_t`` with the convention ``abar_{-1} = 1`` (clean data). Accepts ints or arrays."""
+        if isinstance(t, (int, np.integer)):
+            if not -1 <= t < self.n_steps:
+                raise ValueError(f"timestep out of range [-1, {self.n_steps - 1}]")
+            return 1.0 if t == -1 else float(self.alphas_cumprod[t])
         t_arr = np.asarray(t)
         if np.any(t_arr < -1) or np.any(t_arr >= self.n_steps):
             raise ValueError(f"timestep out of range [-1, {self.n_steps - 1}]")

@@ -185,29 +185,48 @@ def _coarse_step_coupled(cm, x, s0, t, K, co, Bc, H, p, gen, schedule):
 
 
 def _coarse_step_fast(cm, x, s0, t, K, co, Bc, H, p, gen, schedule):
+    """All midpoints of the coarse step in ONE batched network call (rows carry their own
+    timesteps ``t - tau``): a midpoint depends only on ``x_t``, ``s_0`` and the Brownian path
+    at ``tau``, never on other midpoints.  The path is sampled at each sample's selected
+    ``tau``'s (sorted) and at ``K`` through independent Gaussian increments."""
     a, b, sig = co[:, 0], co[:, 1], co[:, 2]
     A = np.concatenate([[1.0], np.cumprod(a)])  # A_tau
     S = np.zeros(K + 1)  # S_tau = sum_i B_{tau,i}
     for tau in range(1, K + 1):
         S[tau] = a[tau - 1] * S[tau - 1] + b[tau - 1]
     Q = np.concatenate([[0.0], np.cumsum((sig / A[1:]) ** 2)])
-    Bsz = x.shape[0]
-    view = (-1,) + (1,) * (x.dim() - 1)
-    Y = torch.zeros_like(x)  # M / A at each sample's last visited sub-step
+    Bsz, feat = x.shape[0], tuple(x.shape[1:])
+    view = (-1,) + (1,) * len(feat)
+    Yend = torch.zeros((Bsz,) + feat, dtype=torch.float64)
     qlast = torch.zeros(Bsz, dtype=torch.float64)
     corr = torch.zeros_like(x)
-    for tau in range(1, K):
-        sel = torch.nonzero(H[:, tau - 1]).flatten()
-        if not sel.numel():
-            continue
-        sd = (Q[tau] - qlast[sel]).clamp_min(0).sqrt().to(x.dtype).reshape(view)
-        w = torch.randn((sel.numel(),) + tuple(x.shape[1:]), generator=gen, dtype=x.dtype)
-        Y[sel] = Y[sel] + sd * w
-        qlast[sel] = Q[tau]
-        ti = t - tau
-        xh = A[tau] * x[sel] + S[tau] * s0[sel] + A[tau] * Y[sel]
-        si = -cm(xh, ti, sel) / (1.0 - schedule.abar(ti)) ** 0.5
-        corr.index_add_(0, sel, p * Bc[K, tau + 1] * (si - s0[sel]))
-    sd = (Q[K] - qlast).clamp_min(0).sqrt().to(x.dtype).reshape(view)
-    Y = Y + sd * torch.randn(x.shape, generator=gen, dtype=x.dtype)
-    return A[K] * x + S[K] * s0 + A[K] * Y + corr
+    if H is not None and bool(H.any()):
+        pairs = torch.nonzero(H)  # row-major: sorted by sample, then slot
+        bi, tau = pairs[:, 0], pairs[:, 1] + 1
+        Qt = torch.as_tensor(Q)[tau]
+        first = torch.ones_like(bi, dtype=torch.bool)
+        first[1:] = bi[1:] != bi[:-1]
+        Qprev = torch.where(first, torch.zeros_like(Qt), torch.roll(Qt, 1))
+        inc = ((Qt - Qprev).clamp_min(0).sqrt().reshape(view)
+               * torch.randn((len(bi),) + feat, generator=gen, dtype=torch.float64))
+        cs = torch.cumsum(inc, 0)
+        pos = torch.arange(len(bi))
+        start = torch.cummax(torch.where(first, pos, torch.zeros_like(pos)), 0).values
+        base = torch.where((start > 0).reshape(view), cs[(start - 1).clamp_min(0)],
+                           torch.zeros_like(cs))
+        Y = cs - base  # path / A at each (sample, tau)
+        At = torch.as_tensor(A)[tau].reshape(view)
+        St = torch.as_tensor(S)[tau].reshape(view)
+        xh = (At * x[bi].double() + St * s0[bi].double() + At * Y).to(x.dtype)
+        tt = t - tau
+        ab = schedule.torch_abar()[tt]
+        si = -cm(xh, tt, bi).double() / (1.0 - ab).sqrt().reshape(view)
+        G = (p * torch.as_tensor(Bc[K])[tau + 1]).reshape(view)
+        corr.index_add_(0, bi, (G * (si - s0[bi].double())).to(x.dtype))
+        last = torch.ones_like(first)
+        last[:-1] = bi[1:] != bi[:-1]
+        Yend[bi[last]] = Y[last]
+        qlast[bi[last]] = Qt[last]
+    sd = (Q[K] - qlast).clamp_min(0).sqrt().reshape(view)
+    Yend = Yend + sd * torch.randn((Bsz,) + feat, generator=gen, dtype=torch.float64)
+    return (A[K] * x.double() + S[K] * s0.double() + A[K] * Yend).to(x.dtype) + corr
