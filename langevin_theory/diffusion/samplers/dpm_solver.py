@@ -23,7 +23,8 @@ def dpm_solver_timesteps(schedule: VPSchedule, steps: int, skip_type: str = "tim
 
     ``time_uniform`` is the trailing grid; ``logSNR`` is uniform in
     ``lambda_t = log(sqrt(abar)/sqrt(1-abar))`` between ``t = N-1`` and ``t = 0``, rounded to
-    the nearest trained timestep (the models are trained on integer timesteps only).
+    the nearest trained timestep (the models are trained on integer timesteps only), then made
+    strictly decreasing (collisions near ``t = 0`` move to the next free timestep).
     """
     N = schedule.n_steps
     if skip_type == "time_uniform":
@@ -38,7 +39,13 @@ def dpm_solver_timesteps(schedule: VPSchedule, steps: int, skip_type: str = "tim
     else:
         targets = np.linspace(lam[N - 1], lam[0], steps)
         ts = np.array([int(np.argmin(np.abs(lam - v))) for v in targets])
-    if len(np.unique(ts)) != steps or np.any(np.diff(ts) >= 0):
+        # near t = 0 one trained step can span more than the lambda spacing: make the grid
+        # strictly decreasing by moving colliding points to the next free timestep
+        for j in range(1, steps):
+            ts[j] = min(ts[j], ts[j - 1] - 1)
+        for j in range(steps - 1, -1, -1):
+            ts[j] = max(ts[j], steps - 1 - j, ts[j + 1] + 1 if j < steps - 1 else 0)
+    if len(np.unique(ts)) != steps or np.any(np.diff(ts) >= 0) or ts.min() < 0:
         raise ValueError(f"logSNR grid with {steps} steps has repeated timesteps")
     return np.concatenate([ts, [-1]])
 
