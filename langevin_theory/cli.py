@@ -172,6 +172,10 @@ def build_parser():
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "theory":          # hand everything after it to theory.main
+        from .theory import main as theory_main
+        return int(theory_main(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
     rc = args.func(args)
     return int(rc or 0)

@@ -35,6 +35,8 @@ def _run(args, out):
     dest.mkdir(parents=True, exist_ok=True)
     for f in (out / "figures").glob("*"):
         shutil.copy2(f, dest / f.name)
+    rep = out / "report.md"           # link the committed copies in figures/<name>/
+    rep.write_text(rep.read_text().replace("](figures/", f"](../../figures/{out.name}/"))
 
 
 def _summary(vdf, prefixes):

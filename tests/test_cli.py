@@ -25,11 +25,12 @@ def test_list(capsys):
 
 
 def test_simulate_prints_counts(capsys):
-    assert main(["simulate", "--target", "logcosh", "--scheme", "plmc", "--substeps", "4",
-                 "--option", "2", "--step-size", "0.25", "--n-steps", "8", "--n-chains",
-                 "500", "--seed", "3"]) == 0
+    # double well, >= 256 chains: the same compiled driver as the reproduce smoke test
+    assert main(["simulate", "--target", "double_well", "--scheme", "plmc", "--substeps", "4",
+                 "--option", "2", "--step-size", "0.125", "--n-steps", "8", "--n-chains",
+                 "400", "--seed", "3"]) == 0
     s = json.loads(capsys.readouterr().out)
-    assert s["n_grad_evals"] == 2 * 8 * 500          # PLMC: 2 gradients per step
+    assert s["n_grad_evals"] == 2 * 8 * 400          # PLMC: 2 gradients per step
     assert s["n_diverged"] == 0 and "w2_target" in s
 
 

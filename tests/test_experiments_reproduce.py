@@ -57,7 +57,7 @@ def run(tmp_path_factory):
     d = tmp_path_factory.mktemp("smoke")
     spec = d / "smoke.toml"
     spec.write_text(SMALL)
-    tables = reproduce(d / "out", spec=str(spec), n_workers=2, progress=False)
+    tables = reproduce(d / "out", spec=str(spec), n_workers=1, progress=False)
     return d / "out", tables
 
 

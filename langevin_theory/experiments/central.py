@@ -270,7 +270,7 @@ def analyse(records, out: Path, *, floor_factor: float = 3.0):
                 continue
             se = g["se"].to_numpy() if (g["se"] > 0).any() else None
             f = fit_slope(g[xvar], g["value"], se, g["floor"], floor_factor=floor_factor)
-            base = claim.split("-MC")[0] if "-MC" in claim else claim
+            base = claim.replace("-MC", "")
             if base.startswith("E4"):
                 base = "E2"
             pr = predicted(base, lab, m if m != "SW2" else "W2")
