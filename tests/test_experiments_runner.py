@@ -44,11 +44,23 @@ def test_spec_expansion_and_seeds(tmp_path):
     assert len(cells) == 12
     assert [c.params["mu"] for c in cells[:3]] == [0.0, 0.0, 0.0]      # last key fastest
     assert len({c.key for c in cells}) == 12
-    # cell i's seed is the i-th child of SeedSequence(seed)
-    kids = np.random.SeedSequence(7).spawn(12)
-    assert all(c.seed.generate_state(2).tolist() == k.generate_state(2).tolist()
-               for c, k in zip(cells, kids))
-    assert cells[0].key == cell_key("demo", cells[0].params)
+    # a cell's seed is a child of SeedSequence(seed), named by its content hash
+    c = cells[4]
+    want = np.random.SeedSequence(7, spawn_key=(int(c.key[:15], 16),))
+    assert c.seed.generate_state(2).tolist() == want.generate_state(2).tolist()
+    assert len({tuple(x.seed.generate_state(2)) for x in cells}) == 12
+    assert cells[0].key == cell_key("demo", cells[0].params, 7)
+    # adding a block in front does not change the key or seed of existing cells
+    from langevin_theory.experiments.spec import spec_from_dict
+    import tomllib
+    d = tomllib.loads(SPEC.format(sleep=0.0))
+    d["sweep"].insert(0, {"kind": "demo", "grid": {"mu": [9.0]}})
+    grown = spec_from_dict(d).cells()
+    assert grown[5].key == c.key and grown[5].index == c.index + 1
+    # another spec seed gives other keys (a cache is never reused across seeds)
+    d2 = tomllib.loads(SPEC.format(sleep=0.0))
+    d2["seed"] = 8
+    assert spec_from_dict(d2).cells()[4].key != c.key
 
 
 def test_spec_errors():

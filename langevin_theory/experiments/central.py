@@ -93,12 +93,30 @@ def _akey(a):
     return round(float(a), 12)
 
 
-def _collect_grid(records):
+def _unstable_steps(records, threshold=1e-3):
+    """{(target, alpha): max diverged fraction} for overdamped 1-D Monte Carlo cells in which
+    some scheme lost more than ``threshold`` of its chains. There the explicit chain has no
+    stationary law on the line (mass escapes to infinity), and a grid law, which keeps its
+    mass in the box by construction, is an artefact of the box: such laws are excluded."""
+    out = {}
+    for rec in records.values():
+        p, r = rec["params"], rec["result"]
+        if rec["kind"] != "mc" or (p.get("friction") or 0) != 0 or r.get("dim", 1) != 1:
+            continue
+        k = (p["target"], _akey(p["step_size"]))
+        if r["diverged_frac"] > threshold:
+            out[k] = max(out.get(k, 0.0), float(r["diverged_frac"]))
+    return out
+
+
+def _collect_grid(records, excluded=()):
     laws = {}
     for rec in records.values():
         if rec["kind"] != "grid":
             continue
         p, r = rec["params"], rec["result"]
+        if (p["target"], _akey(p["step_size"])) in excluded:
+            continue
         key = (p["target"], r["scheme_label"], _akey(p["step_size"]))
         laws[key] = {"x": r["_x"], "stat": _law(r["_x"], r["_stationary"])
                      if "_stationary" in r else None,
@@ -136,7 +154,8 @@ def analyse(records, out: Path, *, floor_factor: float = 3.0):
     """Tables, fits and verdicts from the cell records. Returns a dict of DataFrames."""
     from ..reference import target_law
     out = Path(out)
-    laws = _collect_grid(records)
+    unstable = _unstable_steps(records)
+    laws = _collect_grid(records, unstable)
     targets = sorted({k[0] for k in laws})
     dist_rows = []
     # ---------------------------------------------------------------- grid floors
@@ -408,7 +427,11 @@ def analyse(records, out: Path, *, floor_factor: float = 3.0):
                                  prediction_source="issue: OPTION 1 diverges far more often",
                                  figure="stability.png"))
     fits = pd.DataFrame(fit_rows)
+    excl = pd.DataFrame([dict(target=t, alpha=a, max_diverged_frac=v)
+                         for (t, a), v in sorted(unstable.items())],
+                        columns=["target", "alpha", "max_diverged_frac"])
     return {"distances": dist, "mc": mc, "fits": fits, "equal_cost": eq, "stability": stab,
+            "excluded_grid_steps": excl,
             "floors": pd.DataFrame([dict(target=t, **v) for t, v in floors.items()])}
 
 
@@ -495,6 +518,15 @@ def write_report(out: Path, tables: dict, meta: dict):
         for r in st.sort_values(["target", "scheme_label", "alpha"]).itertuples():
             lines.append(f"| {r.target} | {r.scheme_label} | {r.alpha:g} | {r.horizon:g} | "
                          f"{r.n_chains} | {r.diverged_frac:.4f} | {r.se:.4f} |")
+    ex = tables.get("excluded_grid_steps")
+    if ex is not None and len(ex):
+        lines += ["", "## Exact grid laws excluded (unstable step sizes)", "",
+                  "At these (target, alpha) some explicit scheme lost more than 0.1% of its "
+                  "Monte Carlo chains: the chain has no stationary law on the line, and the grid "
+                  "law (mass kept in the box) would be an artefact. Not used in any fit.", "",
+                  "| target | alpha | max diverged fraction |", "|---|---|---|"]
+        for r in ex.itertuples():
+            lines.append(f"| {r.target} | {r.alpha:g} | {r.max_diverged_frac:.4f} |")
     chk = tables["distances"]
     if len(chk):
         chk = chk[chk.claim == "check:MC-vs-exact"]
@@ -533,7 +565,8 @@ def reproduce(out, *, quick: bool = False, spec=None, n_workers=None, progress=T
     tables = analyse(records, out)
     tables["win_alpha"] = win_alpha(tables["equal_cost"])
     _csv(out / "cells.csv", df)
-    for name in ("distances", "fits", "equal_cost", "stability", "floors", "mc"):
+    for name in ("distances", "fits", "equal_cost", "stability", "floors", "mc",
+                 "excluded_grid_steps"):
         _csv(out / f"{name}.csv", tables[name])
     _csv(out / "win_alpha.csv", tables["win_alpha"])
     cols = ["claim", "target", "scheme", "metric", "predicted_slope", "slope", "ci_low",

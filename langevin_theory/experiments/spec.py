@@ -14,9 +14,11 @@ A spec file::
     step_size = [0.25, 0.125]
 
 Cells are enumerated in file order (blocks in order, then the product in the order the grid
-keys are written, last key fastest); cell ``i`` gets the seed
-``SeedSequence(seed, spawn_key=(i,))`` -- the ``i``-th child of ``SeedSequence(seed).spawn``,
-so a cell's randomness depends on the spec alone, never on the number of workers.
+keys are written, last key fastest). A cell's key is the hash of (kind, params, spec seed) and
+its seed is ``SeedSequence(seed, spawn_key=(int(key[:15], 16),))``, a child of the spec's root
+``SeedSequence``: a cell's randomness depends on its own content and the spec seed only --
+never on the number of workers, on the order of the cells, or on cells added to the spec (so
+a cached cell stays valid when a spec grows).
 """
 from __future__ import annotations
 
@@ -44,9 +46,10 @@ def _canon(obj):
     return obj
 
 
-def cell_key(kind: str, params: dict) -> str:
-    """Stable content hash of a cell (its kind and parameters): the cache file name."""
-    blob = json.dumps({"kind": kind, "params": _canon(params)}, sort_keys=True)
+def cell_key(kind: str, params: dict, seed: int = 0) -> str:
+    """Stable content hash of a cell (kind, parameters, spec seed): the cache file name."""
+    blob = json.dumps({"kind": kind, "params": _canon(params), "seed": int(seed)},
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
@@ -61,7 +64,9 @@ class Cell:
 
     @property
     def seed(self) -> np.random.SeedSequence:
-        return np.random.SeedSequence(self.seed_entropy, spawn_key=(self.index,))
+        """A child of ``SeedSequence(spec seed)`` named by the cell's content hash: it does not
+        depend on the worker count, on the order of the cells or on other cells."""
+        return np.random.SeedSequence(self.seed_entropy, spawn_key=(int(self.key[:15], 16),))
 
 
 @dataclass
@@ -86,7 +91,7 @@ class SweepSpec:
                 if str(params.get("scheme", "")).lower() in ("lmc", "rlmc"):
                     params.pop("substeps", None)      # meaningless for these schemes:
                     params.pop("option", None)        # drop, so duplicates collapse
-                key = cell_key(kind, params)
+                key = cell_key(kind, params, self.seed)
                 if key in seen:
                     continue
                 seen.add(key)
