@@ -1,7 +1,7 @@
 """A real (tiny) image diffusion model that works offline: scikit-learn's 8x8 digits.
 
 * :class:`EpsMLP` -- residual-MLP eps-model on the 64 pixels (width 256, 3 residual blocks,
-  sinusoidal time embedding, ~0.73 M parameters), trained with the DDPM loss
+  sinusoidal time embedding, 0.56 M parameters), trained with the DDPM loss
   ``E ||eps - eps_theta(sqrt(abar) x0 + sqrt(1-abar) eps, t)||^2`` (Ho et al. 2020, Eq. 14)
   on the linear schedule (1e-4 .. 0.02, N = 1000), EMA 0.999.
 * :class:`DigitsCNN` -- a small CNN classifier whose 128-D penultimate features define a

@@ -75,10 +75,13 @@ def frechet_distance(m1, S1, m2, S2) -> float:
     """
     m1, m2 = np.atleast_1d(m1), np.atleast_1d(m2)
     S1, S2 = np.atleast_2d(S1), np.atleast_2d(S2)
-    r1 = linalg.sqrtm(S1)
-    cross = linalg.sqrtm(r1 @ S2 @ r1)
-    val = np.sum((m1 - m2) ** 2) + np.trace(S1 + S2 - 2 * np.real(cross))
-    return float(max(np.real(val), 0.0))
+    # symmetric eigen-decompositions: stable for singular (e.g. constant-pixel) covariances
+    w, V = linalg.eigh((S1 + S1.T) / 2)
+    r1 = (V * np.sqrt(np.clip(w, 0, None))) @ V.T
+    M = r1 @ S2 @ r1
+    tr_cross = np.sum(np.sqrt(np.clip(linalg.eigvalsh((M + M.T) / 2), 0, None)))
+    val = np.sum((m1 - m2) ** 2) + np.trace(S1) + np.trace(S2) - 2 * tr_cross
+    return float(max(val, 0.0))
 
 
 def gaussian_w2(x, m, S) -> float:

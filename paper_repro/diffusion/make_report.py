@@ -14,8 +14,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 from langevin_theory.diffusion import plots  # noqa: E402
-from langevin_theory.diffusion.verdicts import (PRIMARY, summary_table, to_markdown,  # noqa: E402
-                                                verdicts)
+from langevin_theory.diffusion.verdicts import (PRIMARY, SECONDARY, summary_table,  # noqa: E402
+                                                to_markdown, verdicts)
 
 ORDER = ["1d_smooth", "1d_sharp", "2d_ring", "16d", "64d", "digits"]
 
@@ -38,14 +38,14 @@ def main():
     for name, df in tables.items():
         met = PRIMARY[name]
         vrows += verdicts(df, name, met)
-        extra = ["fd_pixel"] if name == "digits" else []
-        for m in [met] + extra + [c for c in ("mode_tv", "kl_hist") if c in df.columns]:
+        vrows += verdicts(df, name, SECONDARY[name])
+        mets = [met, SECONDARY[name]] + [c for c in ("mode_tv", "kl_hist", "w2_gauss")
+                                         if c in df.columns]
+        for m in dict.fromkeys(mets):
             st = summary_table(df, m)
             st.to_csv(HERE / "tables" / f"{name}_{m}.csv", index=False)
             _write(f"## {name}: {m} (mean ± SE over seeds) vs NFE\n\n" + to_markdown(st),
                    HERE / "tables" / f"{name}_{m}.md")
-        if name == "digits":
-            vrows += verdicts(df, name, "fd_pixel")
     v = pd.DataFrame(vrows)
     tmp = HERE / "verdicts.csv.tmp"
     v.to_csv(tmp, index=False)
@@ -56,12 +56,15 @@ def main():
     mets = {k: PRIMARY[k] for k in tables}
     if exact:
         plots.plot_quality_vs_nfe(exact, mets, figdir / "quality_vs_nfe_exact_score")
+        plots.plot_quality_vs_nfe(exact, {k: SECONDARY[k] for k in exact},
+                                  figdir / "quality_vs_nfe_exact_score_secondary")
         plots.plot_variants(exact, mets, figdir / "fig1_ddpm_variants_exact_score", "ddpm")
         plots.plot_variants(exact, mets, figdir / "pmm_variants_exact_score", "pmm")
     if "digits" in tables:
         d = {"digits": tables["digits"]}
         plots.plot_quality_vs_nfe(d, mets, figdir / "quality_vs_nfe_digits")
-        plots.plot_quality_vs_nfe(d, {"digits": "fd_pixel"}, figdir / "quality_vs_nfe_digits_pixel")
+        plots.plot_quality_vs_nfe(d, {"digits": "fd_pixel"},
+                                  figdir / "quality_vs_nfe_digits_pixel")
         plots.plot_variants(d, mets, figdir / "fig1_ddpm_variants_digits", "ddpm")
         plots.plot_variants(d, mets, figdir / "pmm_variants_digits", "pmm")
     print(v[["claim_id", "dataset", "metric", "verdict"]].to_string())

@@ -1,6 +1,6 @@
 """Train the digits eps-model and the CNN feature classifier; write checkpoints + manifest.
 
-Usage:  python paper_repro/diffusion/train_digits.py [--steps 12000] [--out DIR]
+Usage:  python paper_repro/diffusion/train_digits.py [--steps 5000] [--out DIR]
 
 Skips a model whose checkpoint already exists in the manifest unless --force.
 """
@@ -17,7 +17,7 @@ from langevin_theory.diffusion import digits  # noqa: E402
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=12_000)
+    ap.add_argument("--steps", type=int, default=5_000)  # the shipped checkpoint
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--out", default=str(digits.CHECKPOINT_DIR))
     ap.add_argument("--force", action="store_true")
