@@ -95,7 +95,8 @@ def _akey(a):
 
 def _unstable_steps(records, threshold=1e-3):
     """{(target, alpha): max diverged fraction} for overdamped 1-D Monte Carlo cells in which
-    some scheme lost more than ``threshold`` of its chains. There the explicit chain has no
+    some scheme that has a grid law (LMC, RLMC, OPTION 2) lost more than ``threshold`` of its
+    chains. There the explicit chain has no
     stationary law on the line (mass escapes to infinity), and a grid law, which keeps its
     mass in the box by construction, is an artefact of the box: such laws are excluded."""
     out = {}
@@ -104,6 +105,8 @@ def _unstable_steps(records, threshold=1e-3):
         if rec["kind"] != "mc" or (p.get("friction") or 0) != 0 or r.get("dim", 1) != 1:
             continue
         k = (p["target"], _akey(p["step_size"]))
+        if "opt1" in r["scheme_label"]:
+            continue                  # OPTION 1 has no grid law; its losses say nothing of them
         if r["diverged_frac"] > threshold:
             out[k] = max(out.get(k, 0.0), float(r["diverged_frac"]))
     return out
