@@ -53,8 +53,7 @@ def _run_chains(
         lo = np.zeros(nl + 1, np.int64)
         ylo = np.zeros((nl + 1, dim, s))
         yhi = np.zeros((nl + 1, dim, s))
-        ictr = np.zeros(2, np.int64)
-        fbuf = np.zeros(4)
+        xs = np.zeros(8, np.uint64)
         t1 = np.zeros((dim, s))
         g0 = np.zeros(dim)
         gm = np.zeros(dim)
@@ -66,10 +65,9 @@ def _run_chains(
         v = np.zeros(dim)
         for c in range(ck * CHUNK, min((ck + 1) * CHUNK, n_chains)):
             tree_reset(meta)
-            ictr[0] = 0
-            ictr[1] = 0
-            for a in range(4):
-                fbuf[a] = 0.0
+            # the chain's own streams: fast-mode noise and midpoint selection
+            _rng.stream_seed(xs, 0, rk0, rk1, c, _rng.TAG_NOISE)
+            _rng.stream_seed(xs, 4, rk0, rk1, c, _rng.TAG_SELECT)
             for j in range(dim):
                 x[j] = x0[c, j]
             if s == 2:
@@ -110,8 +108,7 @@ def _run_chains(
                     lo,
                     ylo,
                     yhi,
-                    ictr,
-                    fbuf,
+                    xs,
                     t1,
                     c,
                     params,

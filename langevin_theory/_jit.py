@@ -23,18 +23,6 @@ import numba
 __all__ = ["jit", "specialise"]
 
 
-def jit(*args, **kwargs):
-    """``numba.njit`` with the project's options (``cache=True``, no fastmath)."""
-    options = dict(cache=True, fastmath=False, error_model="numpy")
-    options.update(kwargs)
-    if args and callable(args[0]) and len(args) == 1:
-        return numba.njit(**options)(args[0])
-    return numba.njit(*args, **options)
-
-
-_SPECIALISED: dict = {}
-
-
 def _kernel_source_hash() -> str:
     """Hash of every kernel source file of the package.
 
@@ -43,7 +31,9 @@ def _kernel_source_hash() -> str:
     names of specialised kernels makes any kernel edit produce fresh cache entries.
     """
     root = pathlib.Path(__file__).parent
-    files = sorted([*root.glob("_*.py"), *root.glob("brownian.py"), *root.glob("schemes/*.py")])
+    # every private module (kernels live in _*.py files, here and in subpackages), the tree
+    # and the schemes
+    files = sorted({*root.rglob("_*.py"), root / "brownian.py", *root.glob("schemes/*.py")})
     h = hashlib.sha1()
     for f in files:
         h.update(f.read_bytes())
@@ -51,6 +41,31 @@ def _kernel_source_hash() -> str:
 
 
 _SOURCE_HASH = _kernel_source_hash()
+
+
+def jit(*args, **kwargs):
+    """``numba.njit`` with the project's options (``cache=True``, no fastmath).
+
+    A cached function's qualified name gets the hash of all kernel sources appended, so that a
+    change to *any* kernel file gives every cached function a fresh cache entry (numba itself
+    only checks the function's own file, while compiled code embeds callees from other files).
+    """
+    options = dict(cache=True, fastmath=False, error_model="numpy")
+    options.update(kwargs)
+
+    signature = args if args and not callable(args[0]) else ()
+
+    def wrap(fn):
+        if options["cache"] and not fn.__qualname__.endswith(_SOURCE_HASH):
+            fn.__qualname__ = f"{fn.__qualname__}_{_SOURCE_HASH}"
+        return numba.njit(*signature, **options)(fn)
+
+    if args and callable(args[0]) and len(args) == 1:
+        return wrap(args[0])
+    return wrap
+
+
+_SPECIALISED: dict = {}
 
 
 def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: bool = False,
@@ -86,8 +101,7 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
     # or two specialisations of one kernel would share (and overwrite) one cache entry
     bound = "_".join(f"{k}-{getattr(v, '__name__', type(v).__name__)}"
                      for k, v in sorted(bindings.items()))
-    suffix = ("_par" if parallel else "") + "_" + bound + (
-        "_" + _SOURCE_HASH if cache else "_" + (tag or "custom"))
+    suffix = ("_par" if parallel else "") + "_" + bound + ("" if cache else "_" + (tag or "custom"))
     fn.__qualname__ = kernel.__qualname__ + suffix
     fn.__doc__ = kernel.__doc__
     compiled = jit(fn, cache=cache, parallel=parallel, inline=inline)

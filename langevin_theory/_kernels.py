@@ -9,8 +9,9 @@ Conventions inside kernels
 * ``path`` is the tuple (coupled, k0, k1, tab, root, nl, h_sub, gamma, rk0, rk1): whether noise
   comes from the shared Brownian tree (coupled) or is drawn directly (fast mode), the tree key
   and tables, and the run key ``rk`` for the chain's own streams (fast noise, midpoint selection).
-* ``st`` is the per-chain tuple (meta, lo, ylo, yhi, ictr, fbuf, t1): tree cache, stream counters
-  and buffers, and one (dim, s) scratch array.
+* per chain: the tree cache (meta, lo, ylo, yhi), ``xs`` the two xoshiro256** stream states
+  (``xs[0:4]`` fast-mode noise, ``xs[4:8]`` midpoint selection; see ``_rng``) and one (dim, s)
+  scratch array ``t1``.
 """
 from __future__ import annotations
 
@@ -69,38 +70,6 @@ def noise_chol(tau, gamma, s):
     return c00, c10, math.sqrt(r if r > 0.0 else 0.0)
 
 
-@jit
-def next_normal(ictr, fbuf, chain, k0, k1):
-    """The chain's next fast-mode N(0, 1): (draw index, chain) is its Philox counter.
-
-    ``ictr[0]`` counts Philox calls of the chain's noise stream; ``fbuf[0:2]`` buffers the
-    second normal of a pair. (Plain array arguments: a call costs no reference counting.)
-    """
-    if fbuf[0] != 0.0:
-        fbuf[0] = 0.0
-        return fbuf[1]
-    c = _rng.counter_words(ictr[0], chain, 0, _rng.TAG_NOISE)
-    ictr[0] += 1
-    z = _rng.normal_pair(c[0], c[1], c[2], c[3], k0, k1)
-    fbuf[0] = 1.0
-    fbuf[1] = z[1]
-    return z[0]
-
-
-@jit
-def next_uniform(ictr, fbuf, chain, k0, k1):
-    """The chain's next U(0, 1) for midpoint selection (its own stream, tag SELECT)."""
-    if fbuf[2] != 0.0:
-        fbuf[2] = 0.0
-        return fbuf[3]
-    c = _rng.counter_words(ictr[1], chain, 0, _rng.TAG_SELECT)
-    ictr[1] += 1
-    u = _rng.uniform_pair(c[0], c[1], c[2], c[3], k0, k1)
-    fbuf[2] = 1.0
-    fbuf[3] = u[1]
-    return u[0]
-
-
 @jit(inline="always")
 def apply_A_sub(out, a01, a11, y, s):
     """out -= A y, per component (A = [[1, a01], [0, a11]])."""
@@ -113,7 +82,7 @@ def apply_A_sub(out, a01, a11, y, s):
 
 
 @jit(inline="always")
-def piece(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, ictr, fbuf, t1, chain, out):
+def piece(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, xs, t1, chain, out):
     """The noise N(p1, p2) of the flow over [p1, p2) sub-units into ``out`` (dim, s).
 
     Its law is N(0, Gamma^2_{(p2 - p1) h_sub}). Coupled mode reads it off the Brownian tree,
@@ -133,11 +102,11 @@ def piece(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, ictr, fbuf, t1, chain, out
     else:
         c00, c10, c11 = noise_chol((p2 - p1) * h_sub, gamma, s)
         for j in range(dim):
-            z0 = next_normal(ictr, fbuf, chain, rk0, rk1)
+            z0 = _rng.stream_normal(xs, 0)
             if s == 1:
                 out[j, 0] = c00 * z0
             else:
-                z1 = next_normal(ictr, fbuf, chain, rk0, rk1)
+                z1 = _rng.stream_normal(xs, 0)
                 out[j, 0] = c00 * z0
                 out[j, 1] = c10 * z0 + c11 * z1
 
@@ -200,14 +169,14 @@ def path_noise(p1s, p2s, chain, dim, s, path, nl):
     n = p1s.shape[0]
     out = np.zeros((n, dim, s))
     st = (np.zeros(2, np.int64), np.zeros(nl + 1, np.int64), np.zeros((nl + 1, dim, s)),
-          np.zeros((nl + 1, dim, s)), np.zeros(2, np.int64), np.zeros(4), np.zeros((dim, s)))
+          np.zeros((nl + 1, dim, s)), np.zeros(8, np.uint64), np.zeros((dim, s)))
     tree_reset(st[0])
     tmp = np.zeros((dim, s))
     coupled, k0, k1, tab, root, nl_, h_sub, gamma, rk0, rk1 = path
     cfg = (coupled, k0, k1, nl_, h_sub, gamma, rk0, rk1)
-    meta, lo, ylo, yhi, ictr, fbuf, t1 = st
+    meta, lo, ylo, yhi, xs, t1 = st
     for i in range(n):
-        piece(p1s[i], p2s[i], cfg, tab, root, meta, lo, ylo, yhi, ictr, fbuf, t1, chain, tmp)
+        piece(p1s[i], p2s[i], cfg, tab, root, meta, lo, ylo, yhi, xs, t1, chain, tmp)
         for j in range(dim):
             for a in range(s):
                 out[i, j, a] = tmp[j, a]
@@ -217,9 +186,9 @@ def path_noise(p1s, p2s, chain, dim, s, path, nl):
 @jit
 def selection_uniforms(n, chain, k0, k1):
     """The first n uniforms of a chain's midpoint-selection stream (tests, teaching)."""
-    ictr = np.zeros(2, np.int64)
-    fbuf = np.zeros(4)
+    xs = np.zeros(8, np.uint64)
+    _rng.stream_seed(xs, 4, k0, k1, chain, _rng.TAG_SELECT)
     out = np.empty(n)
     for i in range(n):
-        out[i] = next_uniform(ictr, fbuf, chain, k0, k1)
+        out[i] = _rng.stream_uniform(xs, 4)
     return out

@@ -82,23 +82,26 @@ def test_bad_targets():
         T.grad_potential(np.zeros((3, 2)))
 
 
+# From x = 3 with step 0.5 the explicit step overshoots super-exponentially whatever the noise
+# (|x| ~ 3, 9, 4e2, 2e7, 7e21, 2e65, 3e195, inf): the state is non-finite at step ~7.
 def test_divergence_names_step_and_step_size():
     dw = lt.targets.DoubleWell()
-    with pytest.raises(DivergenceError, match=r"step 4 .*step_size=0.5"):
+    with pytest.raises(DivergenceError, match=r"first at step [6-8] .*step_size=0.5"):
         lt.simulate(dw, lt.schemes.LMC(), step_size=0.5, n_steps=50, n_chains=3,
                     x0=np.full((3, 1), 3.0), rng=0)
 
 
 def test_divergence_drop_counts_chains():
     dw = lt.targets.DoubleWell()
-    x0 = np.array([[3.0], [0.5], [3.0], [-0.5]])
-    r = lt.simulate(dw, lt.schemes.LMC(), step_size=0.5, n_steps=50, n_chains=4, x0=x0,
+    x0 = np.array([[3.0], [0.0], [-3.0], [0.0]])
+    r = lt.simulate(dw, lt.schemes.LMC(), step_size=0.5, n_steps=10, n_chains=4, x0=x0,
                     rng=0, on_divergence="drop")
-    # from x = 3 the explicit step overshoots: 3 -> -9 -> 351 -> ... (deterministic blow-up)
-    assert list(r.diverged) == [True, False, True, False]
-    assert r.n_diverged == 2 and np.all(np.isnan(r.positions[r.diverged]))
+    assert r.diverged[0] and r.diverged[2]
+    assert np.all((r.divergence_step[[0, 2]] >= 6) & (r.divergence_step[[0, 2]] <= 8))
+    assert r.n_diverged == int(r.diverged.sum()) >= 2
+    assert np.all(np.isnan(r.positions[r.diverged]))
     assert np.all(np.isfinite(r.finite_positions))
-    assert np.all(r.divergence_step[r.diverged] > 0)
+    assert np.all(r.divergence_step[~r.diverged] == 0)
 
 
 def test_recorded_states():

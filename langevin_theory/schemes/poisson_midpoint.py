@@ -27,7 +27,8 @@ from __future__ import annotations
 import math
 import numbers
 
-from .._kernels import flow, next_uniform, piece
+from .._kernels import flow, piece
+from .._rng import stream_uniform
 from .base import Scheme, register
 
 __all__ = ["PoissonMidpoint"]
@@ -96,8 +97,7 @@ def plmc_step(
     lo,
     ylo,
     yhi,
-    ictr,
-    fbuf,
+    xs,
     t1,
     chain,
     params,
@@ -125,7 +125,7 @@ def plmc_step(
     c0s, c1s = 0.0, 0.0
     while True:
         if option == 1:
-            u = next_uniform(ictr, fbuf, chain, rk0, rk1)
+            u = stream_uniform(xs, 4)
             # geometric number of non-selected slots before the next selected one
             gf = 0.0 if K == 1 else math.floor(math.log(u) / log_q)
             if gf >= K:
@@ -136,7 +136,7 @@ def plmc_step(
         else:
             if i >= 0:
                 break
-            u = next_uniform(ictr, fbuf, chain, rk0, rk1)
+            u = stream_uniform(xs, 4)
             i = int(u * K)
             if i >= K:
                 i = K - 1
@@ -151,8 +151,7 @@ def plmc_step(
             lo,
             ylo,
             yhi,
-            ictr,
-            fbuf,
+            xs,
             t1,
             chain,
             W,
@@ -198,8 +197,7 @@ def plmc_step(
         lo,
         ylo,
         yhi,
-        ictr,
-        fbuf,
+        xs,
         t1,
         chain,
         W,

@@ -21,7 +21,8 @@ coefficients use that same quantised u, so the scheme is exactly RLMC with that 
 
 from __future__ import annotations
 
-from .._kernels import flow, next_uniform, piece
+from .._kernels import flow, piece
+from .._rng import stream_uniform
 from .base import Scheme, register
 
 __all__ = ["RandomizedMidpoint"]
@@ -83,8 +84,7 @@ def rlmc_step(
     lo,
     ylo,
     yhi,
-    ictr,
-    fbuf,
+    xs,
     t1,
     chain,
     params,
@@ -100,7 +100,7 @@ def rlmc_step(
     W1 = M
     W2 = W
     grad_point(x, params, g0)  # noqa: F821 -- bound by _jit.specialise
-    u = next_uniform(ictr, fbuf, chain, rk0, rk1)
+    u = stream_uniform(xs, 4)
     if option == 2:
         # u on the grid {0, 1/K, ..., (K-1)/K} (simulate passes option=2 when grid is set)
         i = int(u * K)
@@ -122,8 +122,7 @@ def rlmc_step(
         lo,
         ylo,
         yhi,
-        ictr,
-        fbuf,
+        xs,
         t1,
         chain,
         W1,
@@ -138,8 +137,7 @@ def rlmc_step(
         lo,
         ylo,
         yhi,
-        ictr,
-        fbuf,
+        xs,
         t1,
         chain,
         W2,
