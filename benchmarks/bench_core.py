@@ -6,7 +6,8 @@ Usage::
 
 Measures (float64, one thread unless stated):
 
-* the in-kernel normal generator (Philox4x32-10 + ziggurat), ns per normal;
+* the in-kernel normal generators, ns per normal: counter-based Philox4x32-10 + ziggurat (the
+  Brownian tree) and the per-chain xoshiro256** stream + ziggurat (fast mode);
 * LMC on the 2-D four-mode mixture (means (+-2, +-2), std 0.7): chain-steps/s, against the
   gradient-only loop (the bound), a naive NumPy LMC, a tuned NumPy LMC (in-place ``out=``
   ufuncs and a pre-drawn normal block), and JAX if it is installed; ``prange`` scaling on 2
@@ -60,6 +61,27 @@ def _grad_only(x0, n_steps, h, params):
             for j in range(d):
                 x[j] = x[j] - h * g[j] + 1e-3  # keep the loop from being optimised away
         s += x[0]
+    return s
+
+
+@jit(cache=False)
+def _sum_counter_normals(n):
+    k0, k1 = np.uint64(1), np.uint64(2)
+    s = 0.0
+    for i in range(n // 2):
+        c = _rng.counter_words(i, 0, 0, _rng.TAG_PATH)
+        z = _rng.normal_pair(c[0], c[1], c[2], c[3], k0, k1)
+        s += z[0] + z[1]
+    return s
+
+
+@jit(cache=False)
+def _sum_stream_normals(n):
+    st = np.zeros(4, np.uint64)
+    _rng.stream_seed(st, 0, np.uint64(1), np.uint64(2), 0, _rng.TAG_NOISE)
+    s = 0.0
+    for _ in range(n):
+        s += _rng.stream_normal(st, 0)
     return s
 
 
@@ -145,10 +167,16 @@ def main(argv=None):
         print(f"{what:58s} {value:12.4g} {unit:18s} {note}", flush=True)
 
     # ---------------------------------------------------------------- generator
-    _rng.standard_normals(10)
+    # summed, not stored: a fresh output array's page faults would be timed, not the generator
     m = 2_000_000 if args.quick else 20_000_000
-    t = best_time(lambda: _rng.standard_normals(m, key=(1, 2)), rep)
-    row("normal generator (Philox4x32-10 + ziggurat)", t / m * 1e9, "ns / normal")
+    _sum_counter_normals(10)
+    t = best_time(lambda: _sum_counter_normals(m), rep)
+    row("normal generator, counter-based (Philox4x32-10 + ziggurat)", t / m * 1e9, "ns / normal",
+        "Brownian tree")
+    _sum_stream_normals(10)
+    t = best_time(lambda: _sum_stream_normals(m), rep)
+    row("normal generator, per-chain stream (xoshiro256** + ziggurat)", t / m * 1e9,
+        "ns / normal", "fast mode")
 
     # ---------------------------------------------------------------- mixture LMC
     mix = lt.targets.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)

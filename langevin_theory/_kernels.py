@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from . import _rng
-from ._jit import jit
+from ._jit import hot, jit
 from .brownian import tree_reset, tree_value
 
 # Taylor coefficients of g(x) = x + expm1(-x) and f(x) = x + 2 expm1(-x) - expm1(-2x)/2
@@ -111,7 +111,7 @@ def piece(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, xs, t1, chain, out):
                 out[j, 1] = c10 * z0 + c11 * z1
 
 
-@jit
+@hot
 def piece_coupled(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, t1, chain, out):
     """Coupled-mode :func:`piece`: N(p1, p2) = Y(p2) - A_{p2 - p1} Y(p1), block by block."""
     coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg

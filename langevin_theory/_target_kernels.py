@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import hot, jit
 
 KIND_GAUSSIAN = 0
 KIND_MIXTURE = 1
@@ -39,48 +39,54 @@ def _logcosh(y):
     return a + _log1p_exp_neg(2.0 * a) - math.log(2.0)
 
 
-@jit
-def _mixture_terms(x, p, out, want_grad):
-    """Return F(x) = -log sum_j w_j N(x; mu_j, Sigma_j) and optionally write its gradient.
+@jit(inline="always")
+def _mixture_quad(x, p, mu, prec, d, diag):
+    """(x - mu_j)^T P_j (x - mu_j) for the component whose mean and precision start at p[mu],
+    p[prec]."""
+    q = 0.0
+    if diag:
+        for a in range(d):
+            r = x[a] - p[mu + a]
+            q += p[prec + a] * r * r
+    else:
+        for a in range(d):
+            s = 0.0
+            for b in range(d):
+                s += p[prec + a * d + b] * (x[b] - p[mu + b])
+            q += (x[a] - p[mu + a]) * s
+    return q
 
-    The gradient is sum_j r_j(x) P_j (x - mu_j), with responsibilities r_j obtained by an
-    *online* log-sum-exp (running maximum, rescaling the partial sums when it grows), so it is
-    accurate far in the tails where every weight underflows, and allocates nothing.
+
+@hot
+def _mixture_terms(x, p, out, want_grad):
+    """F(x) = -log sum_j w_j N(x; mu_j, Sigma_j), or its gradient into ``out``.
+
+    The gradient is sum_j r_j(x) P_j (x - mu_j) with responsibilities
+    r_j = exp(l_j - m) / sum_i exp(l_i - m), l_j = log w_j - log det(Sigma_j)/2 - q_j/2 and
+    m = max_j l_j: a two-pass log-sum-exp (the quadratic forms q_j are recomputed rather than
+    stored, so nothing is allocated), exactly one exp per component, accurate far in the tails
+    where every weight underflows. With ``want_grad`` the log of the sum is skipped and 0.0 is
+    returned; without it ``out`` is untouched and F(x) is returned.
     """
     d = int(p[1])
     k = int(p[2])
     diag = p[3] != 0.0
     stride = 1 + d + (d if diag else d * d)
     mx = -np.inf
-    tot = 0.0
+    for j in range(k):
+        base = 4 + j * stride
+        lj = p[base] - 0.5 * _mixture_quad(x, p, base + 1, base + 1 + d, d, diag)
+        if lj > mx:
+            mx = lj
     if want_grad:
         for a in range(d):
             out[a] = 0.0
+    tot = 0.0
     for j in range(k):
         base = 4 + j * stride
         mu = base + 1
         prec = base + 1 + d
-        q = 0.0
-        if diag:
-            for a in range(d):
-                r = x[a] - p[mu + a]
-                q += p[prec + a] * r * r
-        else:
-            for a in range(d):
-                s = 0.0
-                for b in range(d):
-                    s += p[prec + a * d + b] * (x[b] - p[mu + b])
-                q += (x[a] - p[mu + a]) * s
-        lj = p[base] - 0.5 * q
-        if lj > mx:
-            # rescale what has been accumulated to the new running maximum
-            f = math.exp(mx - lj) if tot > 0.0 else 0.0
-            tot *= f
-            if want_grad:
-                for a in range(d):
-                    out[a] *= f
-            mx = lj
-        w = math.exp(lj - mx)
+        w = math.exp(p[base] - 0.5 * _mixture_quad(x, p, mu, prec, d, diag) - mx)
         tot += w
         if want_grad:
             if diag:
@@ -93,12 +99,14 @@ def _mixture_terms(x, p, out, want_grad):
                         s += p[prec + a * d + b] * (x[b] - p[mu + b])
                     out[a] += w * s
     if want_grad:
+        inv = 1.0 / tot
         for a in range(d):
-            out[a] /= tot
+            out[a] *= inv
+        return 0.0
     return -(mx + math.log(tot))
 
 
-@jit
+@hot
 def grad_builtin(x, p, out):
     """Write grad F(x) of the built-in target described by ``p`` into ``out``."""
     kind = int(p[0])

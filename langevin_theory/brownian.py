@@ -46,7 +46,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import _rng
-from ._jit import jit
+from ._jit import hot, jit
 from .dynamics import Dynamics, Overdamped, Underdamped, _mp_blocks
 
 __all__ = ["BrownianPath"]
@@ -191,13 +191,13 @@ def _tables_underdamped(friction, h, nb, ns):
 #   lo[k]   = left end (sub-units, block-local) of the cached level-k interval
 #   ylo[k, j, :], yhi[k, j, :] = Y at its two ends, component j
 
-@jit
+@hot
 def tree_reset(meta):
     meta[0] = -1
     meta[1] = 0
 
 
-@jit
+@hot
 def tree_value(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
     """Write Y_block(q) (block-local, q in [0, 2**nl] sub-units) into ``out`` (dim, s)."""
     dim = out.shape[0]
