@@ -236,7 +236,7 @@ class GaussianMixture(Target):
         c = np.asarray(covs, dtype=np.float64)
         if c.ndim == 0:
             c = np.broadcast_to(c, (k,))
-        if c.ndim == 1 and c.shape[0] == k and not (d == 1 and False):
+        if c.ndim == 1 and c.shape[0] == k:
             covs_full = np.stack([float(ci) * np.eye(d) for ci in c])
         elif c.ndim == 2 and c.shape == (k, d):
             covs_full = np.stack([np.diag(ci) for ci in c])
