@@ -72,7 +72,8 @@ def test_outputs_exist(run):
                 "ci_high", "verdict"):
         assert col in v.columns
     assert set(v.verdict) <= {"holds", "holds with caveat", "not observed here",
-                              "not observed here (estimator floor)"}
+                              "not observed here (estimator floor)",
+                              "not observed here (CI too wide)"}
     rep = (out / "report.md").read_text()
     assert "verdicts" in rep.lower() and "figures/" in rep
 

@@ -17,8 +17,9 @@ Verdicts (:func:`verdict`), with ``tol`` = 15% of |predicted| (pre-asymptotic cu
   (the note says the bound is not tight here).
 * ``kind="growth"`` (an upper bound on growth, e.g. linear in K): *holds* if the CI widened
   by ``tol`` reaches down to the prediction; mirror image of ``bound``.
-* a CI wider than 2 max(1, |predicted|) decides nothing: *holds with caveat* if the
-  prediction is inside it, else *not observed here*, with a note.
+* a CI wider than 2 max(1, |predicted|) decides nothing: *not observed here (CI too wide)*,
+  whether or not the prediction lies inside it (a CI that admits every plausible slope is no
+  evidence for the claim); the note gives the CI and says whether it contains the prediction.
 * a fit on the floor gives *not observed here (estimator floor)*.
 """
 from __future__ import annotations
@@ -28,12 +29,13 @@ import math
 import numpy as np
 from scipy import stats
 
-__all__ = ["fit_slope", "verdict", "HOLDS", "CAVEAT", "NOT_OBSERVED", "FLOOR"]
+__all__ = ["fit_slope", "verdict", "HOLDS", "CAVEAT", "NOT_OBSERVED", "FLOOR", "TOO_WIDE"]
 
 HOLDS = "holds"
 CAVEAT = "holds with caveat"
 NOT_OBSERVED = "not observed here"
 FLOOR = "not observed here (estimator floor)"
+TOO_WIDE = "not observed here (CI too wide)"
 
 
 def fit_slope(x, y, se=None, floor=None, *, level: float = 0.95, min_points: int = 3,
@@ -92,9 +94,10 @@ def verdict(predicted, slope, ci_low, ci_high, *, kind: str = "rate", status: st
     if not np.isfinite(width) or width > 2.0 * max(1.0, abs(p)):
         consistent = (ci_low - t <= p <= ci_high + t) if kind == "rate" else (
             ci_high + t >= p if kind == "bound" else ci_low - t <= p)
-        return (CAVEAT if consistent else NOT_OBSERVED,
+        return (TOO_WIDE,
                 f"CI [{ci_low:.2f}, {ci_high:.2f}] too wide to decide (few points or "
-                f"curvature); slope {slope:.2f}")
+                f"curvature); slope {slope:.2f}, prediction {p:g} "
+                f"{'inside' if consistent else 'outside'} it")
     if kind == "rate":
         if ci_low - t <= p <= ci_high + t:
             return HOLDS, ""
