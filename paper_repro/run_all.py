@@ -28,7 +28,8 @@ ROOT = HERE.parent
 def _run(args, out):
     cmd = [sys.executable, "-m", "langevin_theory", "reproduce", *args, "--out", str(out),
            "--no-progress", "--command-line",
-           "langevin-theory reproduce " + " ".join(args) + f" --out {out.relative_to(ROOT)}"]
+           " ".join(["langevin-theory", "reproduce", *args, "--out",
+                     str(out.relative_to(ROOT))])]
     print("+", " ".join(cmd[:6]), flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT)
     dest = ROOT / "figures" / out.name
