@@ -16,9 +16,9 @@ Normals
 -------
 Each 64 random bits give one standard normal by the 256-layer ziggurat of Marsaglia & Tsang
 (2000) with 53-bit signed abscissas: bits 0-7 pick the layer and bits 11-63, read as a signed
-integer, give the signed abscissa (no branch on a sign bit), accepted at once ~99.3% of the time. A rejection or a tail draw takes fresh
-bits from the *same* counter with a nonzero ``attempt`` field, so the draw stays a deterministic
-function of (key, counter).
+integer, give the signed abscissa (no branch on a sign bit), accepted at once ~99.3% of the
+time. A rejection or a tail draw takes fresh bits from the *same* counter with a nonzero
+``attempt`` field, so the draw stays a deterministic function of (key, counter).
 
 The fast (uncoupled) mode draws from per-chain xoshiro256** streams seeded by Philox (see
 "per-chain streams" below): same determinism, a fraction of the cost (no Philox rounds per
@@ -111,7 +111,6 @@ def _ziggurat_tables():
 _ZIG_K, _ZIG_W, _ZIG_F, _ZIG_R = _ziggurat_tables()
 _ZIG_KS = _ZIG_K.astype(np.int64)
 _ZIG_INV_R = 1.0 / _ZIG_R
-_MASK52 = np.uint64(0x000FFFFFFFFFFFFF)
 _TWO_M53 = 1.0 / 9007199254740992.0
 
 

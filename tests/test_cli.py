@@ -1,5 +1,6 @@
 """The langevin-theory command line."""
 import json
+import os
 import subprocess
 import sys
 
@@ -8,12 +9,14 @@ import pytest
 from langevin_theory.cli import main
 
 
-def test_import_does_not_pull_matplotlib():
-    code = ("import sys, langevin_theory, langevin_theory.experiments, langevin_theory.cli; "
-            "print('matplotlib' in sys.modules)")
+def test_import_does_not_pull_matplotlib_or_torch():
+    code = ("import sys, langevin_theory, langevin_theory.experiments, langevin_theory.cli, "
+            "langevin_theory.metrics; print([m in sys.modules for m in ('matplotlib', 'torch')])")
+    # without the conftest's POT switch: POT (imported lazily by metrics) would pull torch
+    env = {k: v for k, v in os.environ.items() if k != "POT_BACKEND_DISABLE_PYTORCH"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "False"
+                         check=True, env=env)
+    assert out.stdout.strip() == "[False, False]"
 
 
 def test_list(capsys):

@@ -488,7 +488,8 @@ def write_report(out: Path, tables: dict, meta: dict):
              "computed from the cells in this directory; nothing is typed by hand.", "",
              "Verdict rules: `langevin_theory/experiments/fits.py` (rate: CI +- 15% contains "
              "the prediction; bound: decays at least that fast; floor: fewer than 3 points above "
-             "3x the estimator floor, not fitted).", "", "## Verdicts", "",
+             "3x the estimator floor, not fitted; CI too wide: a CI wider than "
+             "2 max(1, |predicted|) decides nothing, either way).", "", "## Verdicts", "",
              "| claim | target | scheme | metric | predicted | slope [95% CI] | verdict | note | figure |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in fits.itertuples():
