@@ -29,7 +29,9 @@ def save(fig, path):
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=ext)
         os.close(fd)
         try:
-            fig.savefig(tmp, dpi=130, bbox_inches="tight")
+            # no creation date: a re-generated figure is byte-identical (no churn in git)
+            meta = {"CreationDate": None} if ext == ".pdf" else None
+            fig.savefig(tmp, dpi=130, bbox_inches="tight", metadata=meta)
             os.replace(tmp, target)
         finally:
             if os.path.exists(tmp):

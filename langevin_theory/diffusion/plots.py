@@ -55,7 +55,8 @@ def plot_quality_vs_nfe(tables: dict, metrics: dict, path_stem):
     axes[0, -1].legend(fontsize=7, loc="best")
     fig.tight_layout()
     for ext in ("png", "pdf"):
-        fig.savefig(f"{path_stem}.{ext}", dpi=130)
+        fig.savefig(f"{path_stem}.{ext}", dpi=130,
+                    metadata={"CreationDate": None} if ext == "pdf" else None)
     plt.close(fig)
 
 
@@ -82,5 +83,6 @@ def plot_variants(tables: dict, metrics: dict, path_stem, sampler="ddpm"):
     axes[0, -1].legend(fontsize=7)
     fig.tight_layout()
     for ext in ("png", "pdf"):
-        fig.savefig(f"{path_stem}.{ext}", dpi=130)
+        fig.savefig(f"{path_stem}.{ext}", dpi=130,
+                    metadata={"CreationDate": None} if ext == "pdf" else None)
     plt.close(fig)

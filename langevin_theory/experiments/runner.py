@@ -175,5 +175,7 @@ def run_sweep(spec, cache_dir, *, n_workers: int | None = None, progress: bool =
     if len(df):
         df = df.sort_values("cell").reset_index(drop=True)
     if return_records:
-        return df, records
+        # in spec order, not completion order: tables built from the records are then the same
+        # row for row whatever the worker count or the state of the cache
+        return df, {c.index: records[c.index] for c in cells}
     return df
