@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -176,8 +177,21 @@ def main(argv=None) -> int:
     if argv and argv[0] == "theory":          # hand everything after it to theory.main
         from .theory import main as theory_main
         return int(theory_main(argv[1:]) or 0)
-    args = build_parser().parse_args(argv)
-    rc = args.func(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        rc = args.func(args)
+    except (ValueError, FileNotFoundError, FloatingPointError) as err:
+        # bad input or a diverging run: one line naming the problem, not a traceback
+        # (LANGEVIN_THEORY_TRACEBACK=1 re-raises, for debugging)
+        if os.environ.get("LANGEVIN_THEORY_TRACEBACK"):
+            raise
+        print(f"{parser.prog} {args.cmd}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{parser.prog} {args.cmd}: interrupted (finished sweep cells are cached; the same "
+              "command resumes)", file=sys.stderr)
+        return 130
     return int(rc or 0)
 
 

@@ -57,3 +57,23 @@ def test_theory_subcommand(capsys):
 def test_unknown_subcommand_errors():
     with pytest.raises(SystemExit):
         main(["nope"])
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["simulate", "--target", "nope"], "unknown target 'nope'"),
+    (["simulate", "--step-size", "-1"], "step_size must be a positive finite number"),
+    (["sweep", "/no/such/spec.toml"], "no spec file"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, says, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_diverging_chains_are_counted_not_hidden(capsys):
+    # the explicit step from x0 = 3 at step 0.5 blows up deterministically (test_core_validation):
+    # the command drops such chains and says how many
+    argv = ["simulate", "--target", "double_well", "--scheme", "lmc", "--step-size", "0.5",
+            "--n-steps", "20", "--n-chains", "4", "--x0", "3"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["n_diverged"] == 4
