@@ -109,7 +109,7 @@ def _cmd_plot(args):
     spec = load_spec(args.spec or meta["spec"])
     records = {}
     for c in spec.cells():
-        rec = load_cell(out / "cache", c)
+        rec = load_cell(out / "cache", c, current_code_only=False)
         if rec is not None:
             records[c.index] = rec
     tables = analyse(records, out)

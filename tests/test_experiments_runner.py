@@ -139,3 +139,21 @@ def test_records_come_back_in_spec_order_whatever_the_cache(tmp_path):
     run_sweep(spec, cache, n_workers=1, only=lambda c: c.index % 2 == 1)
     _, records = run_sweep(spec, cache, n_workers=2, return_records=True)
     assert list(records) == [c.index for c in spec.cells()]
+
+
+def test_cells_cached_by_other_code_are_recomputed_with_the_same_seed(tmp_path, monkeypatch):
+    """A kernel change must not be hidden by the cache: records carry the code fingerprint,
+    and a record with another one is recomputed (same key, same seed, so the same numbers when
+    the code change does not affect them)."""
+    from langevin_theory.experiments import runner
+    spec = load_spec(_spec(tmp_path))
+    cache = tmp_path / "cache"
+    first = run_sweep(spec, cache, n_workers=1)
+    cell = spec.cells()[0]
+    assert runner.load_cell(cache, cell)["code"] == runner.code_fingerprint()
+    monkeypatch.setattr(runner, "code_fingerprint", lambda: "other-code")
+    assert runner.load_cell(cache, cell) is None                      # stale: not reused
+    assert runner.load_cell(cache, cell, current_code_only=False) is not None   # plot can
+    again = run_sweep(spec, cache, n_workers=1)
+    assert runner.load_cell(cache, cell)["code"] == "other-code"      # recomputed and stored
+    pd.testing.assert_frame_equal(_table(first), _table(again))      # same seeds, same numbers

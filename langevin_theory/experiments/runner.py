@@ -7,9 +7,14 @@
   seed comes from its index in the spec (:mod:`.spec`), so the table does not depend on the
   number of workers or on the order of completion.
 * Progress: a tqdm bar (``progress=False`` turns it off).
+* Stale cells: a record stores the fingerprint of the code that computes cells
+  (:func:`code_fingerprint`); a cached record made by other code is recomputed, with the same
+  seed, instead of being reused. Cache keys (and hence seeds) do not depend on the code.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import multiprocessing as mp
 import os
 import pickle
@@ -23,7 +28,28 @@ import pandas as pd
 
 from .spec import Cell, SweepSpec, load_spec
 
-__all__ = ["run_sweep", "run_cell", "atomic_write_bytes", "atomic_write_text", "load_cell"]
+__all__ = ["run_sweep", "run_cell", "atomic_write_bytes", "atomic_write_text", "load_cell",
+           "code_fingerprint"]
+
+#: package files that cannot change a cell's numbers (analysis, figures, the command line, the
+#: runner itself) and subpackages no cell uses; every other module enters the fingerprint
+_NOT_IN_CELLS = {"experiments/central.py", "experiments/fits.py", "experiments/runner.py",
+                 "plotting.py", "cli.py", "__main__.py"}
+_NOT_IN_CELLS_DIRS = {"diffusion", "theory"}
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the package sources that determine a cell's result (see ``_NOT_IN_CELLS``)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha1()
+    for f in sorted(root.rglob("*.py")):
+        rel = f.relative_to(root).as_posix()
+        if rel in _NOT_IN_CELLS or rel.split("/")[0] in _NOT_IN_CELLS_DIRS:
+            continue
+        h.update(rel.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def atomic_write_bytes(path, data: bytes):
@@ -60,7 +86,7 @@ def run_cell(cell: Cell) -> dict:
     t0 = time.perf_counter()
     result = CELL_KINDS[cell.kind](dict(cell.params), cell.seed)
     return {"index": cell.index, "key": cell.key, "kind": cell.kind, "block": cell.block,
-            "params": cell.params, "result": result,
+            "params": cell.params, "result": result, "code": code_fingerprint(),
             "seconds": time.perf_counter() - t0}
 
 
@@ -70,12 +96,21 @@ def _run_and_store(cell: Cell, cache_dir: str) -> dict:
     return rec
 
 
-def load_cell(cache_dir, cell: Cell):
+def load_cell(cache_dir, cell: Cell, *, current_code_only: bool = True):
+    """The cached record of ``cell``, or None when there is none.
+
+    With ``current_code_only`` (the runner's default) a record made by other code (another
+    :func:`code_fingerprint`) counts as missing, so it is recomputed rather than reused; the
+    ``plot`` command passes False to re-draw a directory from the records it was made from.
+    """
     p = Path(cache_dir) / f"{cell.key}.pkl"
     if not p.exists():
         return None
     with open(p, "rb") as fh:
-        return pickle.load(fh)
+        rec = pickle.load(fh)
+    if current_code_only and rec.get("code") != code_fingerprint():
+        return None
+    return rec
 
 
 def _row(rec: dict) -> dict:
