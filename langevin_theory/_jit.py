@@ -93,7 +93,10 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
     kernel : function
         Pure-Python kernel source calling globals such as ``grad_point(x, params, out)``.
     bindings : dict
-        Global name -> compiled function (e.g. ``{"grad_point": target._grad_point}``).
+        Global name -> compiled function (e.g. ``{"grad_point": target._grad_point}``) or a
+        plain int/bool constant, which numba then folds into the code as a compile-time
+        constant (e.g. the number of state blocks, so the overdamped kernel has no
+        underdamped branches left in it).
     cache : bool
         Whether numba may cache the result on disk. Only for the built-in gradient: two
         different gradients bound to the same kernel would otherwise share one cache entry.
@@ -105,7 +108,15 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
         numba IR inlining into callers (used for step kernels, so the refcount and call
         overhead of their many array arguments disappears from the hot loop).
     """
-    key = (kernel, tuple(sorted((k, id(v)) for k, v in bindings.items())), cache, parallel,
+    def ident(v):
+        # compiled functions by identity; plain constants (ints, bools) by value
+        return v if isinstance(v, (int, float, bool)) else id(v)
+
+    def name(v):
+        return repr(v) if isinstance(v, (int, float, bool)) else getattr(v, "__name__",
+                                                                         type(v).__name__)
+
+    key = (kernel, tuple(sorted((k, ident(v)) for k, v in bindings.items())), cache, parallel,
            inline)
     if key in _SPECIALISED:
         return _SPECIALISED[key]
@@ -115,8 +126,7 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
                             kernel.__closure__)
     # the cache is keyed by qualname and signature: the bound functions must enter the name,
     # or two specialisations of one kernel would share (and overwrite) one cache entry
-    bound = "_".join(f"{k}-{getattr(v, '__name__', type(v).__name__)}"
-                     for k, v in sorted(bindings.items()))
+    bound = "_".join(f"{k}-{name(v)}" for k, v in sorted(bindings.items()))
     suffix = ("_par" if parallel else "") + "_" + bound + ("" if cache else "_" + (tag or "custom"))
     fn.__qualname__ = kernel.__qualname__ + suffix
     fn.__doc__ = kernel.__doc__

@@ -216,6 +216,9 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     else:  # RLMC: option 2 means "u on a grid of K points"
         option = 2 if getattr(scheme, "grid", None) is not None else 1
     skip0 = bool(getattr(scheme, "skip_trivial_midpoint", False))
+    # PLMC OPTION 1 draws geometric gaps G = floor(log U / log(1 - 1/K)); the constant is
+    # computed once per run, not once per step
+    gap_scale = math.log1p(-1.0 / K) if K > 1 else -math.inf
     if n_threads is not None:
         n_threads = _check_count("n_threads", n_threads, 1)
         if n_threads > numba.config.NUMBA_NUM_THREADS:
@@ -266,13 +269,13 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     evals = np.zeros(n_chains, np.int64)
     diverged = np.zeros(n_chains, np.int64)
     parallel = n_chains >= 256
-    driver = get_driver(target, scheme.kernel_id)
+    driver = get_driver(target, scheme.kernel_id, 2 if underdamped else 1)
     old_threads = numba.get_num_threads()
     try:
         if n_threads is not None and parallel:
             numba.set_num_threads(n_threads)
         driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
-               skip0, path, target.params, rec, out_pos, out_vel, evals, diverged,
+               skip0, gap_scale, path, target.params, rec, out_pos, out_vel, evals, diverged,
                np.uint64(vk0), np.uint64(vk1))
     finally:
         numba.set_num_threads(old_threads)

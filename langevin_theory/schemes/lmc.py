@@ -50,6 +50,7 @@ def lmc_step(
     K,
     option,
     skip0,
+    gap_scale,
     cfg,
     tab,
     root,

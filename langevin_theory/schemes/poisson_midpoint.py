@@ -90,6 +90,7 @@ def plmc_step(
     K,
     option,
     skip0,
+    gap_scale,
     cfg,
     tab,
     root,
@@ -119,7 +120,6 @@ def plmc_step(
         for a in range(s):
             M[j, a] = 0.0
             corr[j, a] = 0.0
-    log_q = math.log1p(-1.0 / K) if K > 1 else -math.inf
     prev = 0
     i = -1
     c0s, c1s = 0.0, 0.0
@@ -127,7 +127,7 @@ def plmc_step(
         if option == 1:
             u = stream_uniform(xs, 4)
             # geometric number of non-selected slots before the next selected one
-            gf = 0.0 if K == 1 else math.floor(math.log(u) / log_q)
+            gf = 0.0 if K == 1 else math.floor(math.log(u) / gap_scale)
             if gf >= K:
                 break
             i = i + 1 + int(gf)

@@ -77,6 +77,7 @@ def rlmc_step(
     K,
     option,
     skip0,
+    gap_scale,
     cfg,
     tab,
     root,
