@@ -39,8 +39,8 @@ import numpy as np
 from ._jit import hot, jit
 
 __all__ = ["philox4x32", "normal_pair", "uniform_pair", "seed_to_key", "stream_seed",
-           "stream_normal", "stream_uniform", "standard_normals", "stream_normals",
-           "TAG_PATH", "TAG_NOISE", "TAG_SELECT"]
+           "stream_normal", "stream_uniform", "stream_exponential", "standard_normals",
+           "stream_normals", "stream_exponentials", "TAG_PATH", "TAG_NOISE", "TAG_SELECT"]
 
 M32 = np.uint64(0xFFFFFFFF)
 _PHILOX_M0 = np.uint64(0xD2511F53)
@@ -109,6 +109,40 @@ def _ziggurat_tables():
 
 
 _ZIG_K, _ZIG_W, _ZIG_F, _ZIG_R = _ziggurat_tables()
+
+
+def _exp_ziggurat_tables():
+    """Tables of the 256-layer ziggurat for Exp(1) with 53-bit abscissas.
+
+    r is the start of the tail and v the common area of the layers (Marsaglia & Tsang 2000,
+    the constants for 256 layers, as in NumPy's ``standard_exponential``). ``ki[i]`` is the
+    acceptance threshold of layer i in units of 2**-53 of its width ``wi[i] * 2**53``, and
+    ``fi[i] = exp(-x_i)`` at the layer's edge x_i.
+    """
+    r = 7.69711747013104972
+    v = 0.0039496598225815571993
+    m = 2.0 ** 53
+    ki = np.zeros(256, np.int64)
+    wi = np.zeros(256)
+    fi = np.zeros(256)
+    de = te = r
+    q = v / math.exp(-de)
+    ki[0] = np.int64((de / q) * m)
+    ki[1] = 0
+    wi[0] = q / m
+    wi[255] = de / m
+    fi[0] = 1.0
+    fi[255] = math.exp(-de)
+    for i in range(254, 0, -1):
+        de = -math.log(v / de + math.exp(-de))
+        ki[i + 1] = np.int64((de / te) * m)
+        te = de
+        fi[i] = math.exp(-de)
+        wi[i] = de / m
+    return ki, wi, fi, r
+
+
+_EZIG_K, _EZIG_W, _EZIG_F, _EZIG_R = _exp_ziggurat_tables()
 _ZIG_KS = _ZIG_K.astype(np.int64)
 _ZIG_INV_R = 1.0 / _ZIG_R
 _TWO_M53 = 1.0 / 9007199254740992.0
@@ -284,6 +318,46 @@ def stream_normal(s, o):
     return _stream_normal_slow(s, o, x, idx)
 
 
+@jit(inline="always")
+def _ezig_layer(r):
+    """The exponential ziggurat's fast path on 64 random bits: (x, layer, accepted at once).
+
+    Bits 0-7 pick the layer, bits 11-63 (53 bits) the abscissa in units of 2**-53 of the
+    layer's width; held as int64 so that the conversion to double is one instruction.
+    """
+    idx = np.int64(r & np.uint64(0xFF))
+    ri = np.int64(r >> np.uint64(11))
+    return float(ri) * _EZIG_W[idx], idx, ri < _EZIG_K[idx]
+
+
+@hot
+def _stream_exponential_slow(s, o, x, idx):
+    """Wedge rejection and tail of the exponential ziggurat (about 1 draw in 90)."""
+    while True:
+        if idx == 0:
+            # beyond r the law is r + Exp(1) (memorylessness): one inversion, never log(0)
+            return _EZIG_R - math.log(_u53_64(xoshiro_next(s, o)))
+        if (_EZIG_F[idx - 1] - _EZIG_F[idx]) * _u53_64(xoshiro_next(s, o)) + _EZIG_F[idx] \
+                < math.exp(-x):
+            return x
+        x, idx, ok = _ezig_layer(xoshiro_next(s, o))
+        if ok:
+            return x
+
+
+@hot
+def stream_exponential(s, o):
+    """Exp(1) from the stream s[o:o+4] by the 256-layer exponential ziggurat.
+
+    One 64-bit draw, accepted ~98.9 % of the time, a few ns instead of the ~17 ns of
+    ``-log(U)``; PLMC OPTION 1 draws its geometric gaps from it.
+    """
+    x, idx, ok = _ezig_layer(xoshiro_next(s, o))
+    if ok:
+        return x
+    return _stream_exponential_slow(s, o, x, idx)
+
+
 @hot
 def stream_uniform(s, o):
     """U(0, 1) (53 bits, never 0 or 1) from the stream s[o:o+4]."""
@@ -340,3 +414,20 @@ def _stream_normals(n, chain, k0, k1, tag):
 def stream_normals(n, key=(0, 0), chain=0, tag=TAG_NOISE):
     """``n`` normals of a chain's fast-mode stream (xoshiro256** + ziggurat)."""
     return _stream_normals(int(n), int(chain), np.uint64(key[0]), np.uint64(key[1]), int(tag))
+
+
+@jit
+def _stream_exponentials(n, chain, k0, k1, tag):
+    s = np.zeros(4, np.uint64)
+    stream_seed(s, 0, k0, k1, chain, tag)
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = stream_exponential(s, 0)
+    return out
+
+
+def stream_exponentials(n, key=(0, 0), chain=0, tag=TAG_SELECT):
+    """``n`` Exp(1) draws of a chain's stream (xoshiro256** + exponential ziggurat); with the
+    default tag these are the draws PLMC OPTION 1 turns into geometric gaps."""
+    return _stream_exponentials(int(n), int(chain), np.uint64(key[0]), np.uint64(key[1]),
+                                int(tag))

@@ -216,9 +216,9 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     else:  # RLMC: option 2 means "u on a grid of K points"
         option = 2 if getattr(scheme, "grid", None) is not None else 1
     skip0 = bool(getattr(scheme, "skip_trivial_midpoint", False))
-    # PLMC OPTION 1 draws geometric gaps G = floor(log U / log(1 - 1/K)); the constant is
-    # computed once per run, not once per step
-    gap_scale = math.log1p(-1.0 / K) if K > 1 else -math.inf
+    # PLMC OPTION 1 draws geometric gaps G = floor(E * gap_scale), E ~ Exp(1), with
+    # gap_scale = -1 / log(1 - 1/K) (0 for K = 1); computed once per run, not once per step
+    gap_scale = -1.0 / math.log1p(-1.0 / K) if K > 1 else 0.0
     if n_threads is not None:
         n_threads = _check_count("n_threads", n_threads, 1)
         if n_threads > numba.config.NUMBA_NUM_THREADS:

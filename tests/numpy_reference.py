@@ -132,24 +132,27 @@ class Ref:
         return Z
 
 
-def plmc_selections(uniforms, K, option, n_steps):
-    """Midpoint sets from the selection uniforms, as the scheme's docstring defines them.
+def plmc_selections(draws, K, option, n_steps):
+    """Midpoint sets from the selection stream's draws, as the scheme's docstring defines them.
 
-    OPTION 1: i_1 = G_1, i_{k+1} = i_k + 1 + G_{k+1} with G ~ Geometric(1/K) failures,
-    G = floor(log U / log(1 - 1/K)), stopping at K (one uniform per gap, including the one that
-    overshoots). OPTION 2: i = floor(U K).
+    OPTION 1 (``draws`` are Exp(1)): i_1 = G_1, i_{k+1} = i_k + 1 + G_{k+1} with
+    G = floor(E / lambda), lambda = -log(1 - 1/K), a Geometric(1/K) number of failures,
+    stopping at K (one draw per gap, including the one that overshoots). OPTION 2 (``draws``
+    are uniforms): i = floor(U K).
     """
+    # the kernel multiplies by 1/lambda (computed once per run): the same rounding here
+    scale = -1.0 / math.log1p(-1.0 / K) if K > 1 else 0.0
     sels, pos = [], 0
     for _ in range(n_steps):
         if option == 2:
-            sels.append({min(int(uniforms[pos] * K), K - 1)})
+            sels.append({min(int(draws[pos] * K), K - 1)})
             pos += 1
             continue
         sel, i = set(), -1
         while True:
-            u = uniforms[pos]
+            e = draws[pos]
             pos += 1
-            g = 0.0 if K == 1 else math.floor(math.log(u) / math.log1p(-1.0 / K))
+            g = math.floor(e * scale)
             if g >= K:
                 break
             i = i + 1 + int(g)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import langevin_theory as lt
-from langevin_theory._kernels import selection_uniforms
+from langevin_theory._kernels import selection_draws
 from langevin_theory._rng import seed_to_key
 from numpy_reference import Ref, plmc_selections
 
@@ -66,9 +66,11 @@ def _inputs(dim, n_chains, seed=0):
     return g.normal(0, 1.5, (n_chains, dim)), g.normal(0, 1, (n_chains, dim))
 
 
-def _sel_uniforms(rng_seed, chain, n):
+def _sel_draws(rng_seed, chain, n, exponential=False):
+    """The selection stream of ``simulate(..., rng=rng_seed)``'s chain: Exp(1) draws (PLMC
+    OPTION 1) or uniforms (OPTION 2, RLMC)."""
     key = seed_to_key(np.random.SeedSequence(rng_seed), 0x52554E)
-    return selection_uniforms(n, chain, np.uint64(key[0]), np.uint64(key[1]))
+    return selection_draws(n, chain, np.uint64(key[0]), np.uint64(key[1]), exponential)
 
 
 @pytest.mark.parametrize("dyn", ["over", "under"])
@@ -97,7 +99,7 @@ def test_plmc_matches_recursion_8_and_one_step_form(dyn, option):
                rng=42)
     n_midpoints = 0
     for c in range(3):
-        sels = plmc_selections(_sel_uniforms(42, c, 200), K, option, n_steps)
+        sels = plmc_selections(_sel_draws(42, c, 200, option == 1), K, option, n_steps)
         n_midpoints += sum(len(s) for s in sels)
         ref = Ref(target.grad_potential, path, c, dyn, 1.7, 2, DYNAMICS[dyn])
         rec = ref.plmc_recursion(x0[c], v0[c], m, h, K, sels, n_steps)
@@ -122,7 +124,7 @@ def test_rlmc_matches_numpy_reference(dyn):
     res = _run(target, lt.schemes.RandomizedMidpoint(), dyn, h, n_steps, 2, path, x0, v0, rng=9)
     sub = 2 ** path.sub_levels * m  # sub-units per step
     for c in range(2):
-        u = _sel_uniforms(9, c, n_steps)
+        u = _sel_draws(9, c, n_steps)
         frac = np.minimum(np.floor(u * sub), sub - 1) / sub
         ref = Ref(target.grad_potential, path, c, dyn, 1.7, 1, DYNAMICS[dyn])
         Z = ref.rlmc(x0[c], v0[c], m, h, frac, n_steps)

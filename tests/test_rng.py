@@ -1,4 +1,5 @@
-"""The in-kernel generator: Philox4x32-10 known answers, and the ziggurat's normal law."""
+"""The in-kernel generator: Philox4x32-10 known answers, the ziggurats' normal and exponential
+laws."""
 import numpy as np
 import pytest
 from scipy import stats
@@ -84,3 +85,36 @@ def test_streams_are_seeded_per_chain_and_tag(stream):
     assert np.array_equal(again, stream[:1000])
     assert abs(np.corrcoef(again, other)[0, 1]) < 4 / np.sqrt(1000)
     assert abs(np.corrcoef(again, other_tag)[0, 1]) < 4 / np.sqrt(1000)
+
+
+@pytest.fixture(scope="module")
+def exponentials():
+    return _rng.stream_exponentials(2_000_000, key=(9, 10), chain=3)
+
+
+def test_stream_exponential_law(exponentials):
+    """The exponential ziggurat (PLMC OPTION 1's gaps): moments, KS, wedges and the tail."""
+    e = exponentials
+    n = e.size
+    assert e.min() > 0.0
+    # Exp(1): mean 1 (SE 1/sqrt n), variance 1 (the sample variance's SE is sqrt(8/n): the
+    # fourth central moment is 9)
+    assert abs(e.mean() - 1) < 4 / np.sqrt(n)
+    assert abs(e.var() - 1) < 4 * np.sqrt(8 / n)
+    assert stats.kstest(e, "expon").pvalue > 1e-3
+    # inside the layers, at the start of the tail r = 7.697 (P = 4.5e-4) and beyond it
+    for t in (0.5, 2.0, 5.0, _rng._EZIG_R, 9.0):
+        p = np.exp(-t)
+        assert abs(np.mean(e > t) - p) < 4 * np.sqrt(p * (1 - p) / n), t
+
+
+def test_geometric_gaps_from_exponentials(exponentials):
+    """floor(E / lambda), lambda = -log(1 - 1/K), is Geometric(1/K): P(G >= g) = (1 - 1/K)^g."""
+    K = 10
+    g = np.floor(exponentials * (-1.0 / np.log1p(-1.0 / K)))
+    n = g.size
+    for k in (0, 1, 5, 10, 30):
+        p = (1 - 1 / K) ** k
+        assert abs(np.mean(g >= k) - p) < 4 * np.sqrt(p * (1 - p) / n + 1e-300), k
+    p0 = 1 / K
+    assert abs(np.mean(g == 0) - p0) < 4 * np.sqrt(p0 * (1 - p0) / n)

@@ -5,7 +5,8 @@ with the corrections of notes section 9). With h = alpha/K, X = X^P_t and b_0 = 
 
 1. draw the midpoint set I = {i_1 < ... < i_N} in {0, ..., K-1}:
    OPTION 1: each i independently with probability 1/K (N ~ Bin(K, 1/K)), drawn as geometric
-   gaps so the cost does not grow with K; OPTION 2: exactly one i = u ~ Unif{0..K-1};
+   gaps G = floor(E / lambda), E ~ Exp(1) (an exponential ziggurat), lambda = -log(1 - 1/K),
+   so the cost does not grow with K; OPTION 2: exactly one i = u ~ Unif{0..K-1};
 2. the noise to each midpoint, M_k = A_{(i_k - i_{k-1})h} M_{k-1} + N(i_{k-1} h, i_k h), M_0 = 0,
    and to the end, M_{N+1} with i_{N+1} = K (**not** K-1 as the extracted text says);
 3. midpoints X^_{i} = A_{ih} X + G_{ih} b_0 + M_k;
@@ -28,7 +29,7 @@ import math
 import numbers
 
 from .._kernels import flow, piece
-from .._rng import stream_uniform
+from .._rng import stream_exponential, stream_uniform
 from .base import Scheme, register
 
 __all__ = ["PoissonMidpoint"]
@@ -125,9 +126,10 @@ def plmc_step(
     c0s, c1s = 0.0, 0.0
     while True:
         if option == 1:
-            u = stream_uniform(xs, 4)
-            # geometric number of non-selected slots before the next selected one
-            gf = 0.0 if K == 1 else math.floor(math.log(u) / gap_scale)
+            # geometric number of non-selected slots before the next selected one:
+            # G = floor(E / lambda), E ~ Exp(1), lambda = -log(1 - 1/K), gap_scale = 1 / lambda
+            # (P(G >= g) = (1 - 1/K)^g; K = 1: gap_scale = 0, every slot is selected)
+            gf = math.floor(stream_exponential(xs, 4) * gap_scale)
             if gf >= K:
                 break
             i = i + 1 + int(gf)
