@@ -207,13 +207,20 @@ def tree_value(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
         meta[1] = nl
         lo[nl] = 0
         c = _rng.counter_words(block << nl, chain, 0, _rng.TAG_PATH)
-        for j in range(dim):
-            z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-            for a in range(s):
-                ylo[nl, j, a] = 0.0
-            if s == 1:
+        if s == 1:
+            # one normal pair serves components j and j + 1 (j even; see the node loop)
+            for j in range(0, dim, 2):
+                z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
+                ylo[nl, j, 0] = 0.0
                 yhi[nl, j, 0] = root[0, 0] * z[0]
-            else:
+                if j + 1 < dim:
+                    ylo[nl, j + 1, 0] = 0.0
+                    yhi[nl, j + 1, 0] = root[0, 0] * z[1]
+        else:
+            for j in range(dim):
+                z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
+                ylo[nl, j, 0] = 0.0
+                ylo[nl, j, 1] = 0.0
                 yhi[nl, j, 0] = root[0, 0] * z[0]
                 yhi[nl, j, 1] = root[1, 0] * z[0] + root[1, 1] * z[1]
     if q == 0:
@@ -242,38 +249,46 @@ def tree_value(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
         mid = left + (np.int64(1) << (k - 1))
         c = _rng.counter_words((block << nl) + mid, chain, 0, _rng.TAG_PATH)
         go_right = q >= mid
-        for j in range(dim):
-            z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-            if s == 1:
+        # the child interval is chosen by selects, not branches: which side q lies on is a coin
+        # flip per level, and a mispredicted branch costs more than the arithmetic
+        if s == 1:
+            # overdamped: one normal pair serves components j and j + 1 (j even), counter
+            # component field j; a 1-D path reads exactly the first normal of each pair
+            t0 = tab[k, 0, 0, 0]
+            t1 = tab[k, 1, 0, 0]
+            t2 = tab[k, 2, 0, 0]
+            t3 = tab[k, 3, 0, 0]
+            for j in range(0, dim, 2):
+                z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
                 yl = ylo[k, j, 0]
-                ym = tab[k, 0, 0, 0] * yl + tab[k, 2, 0, 0] * (yhi[k, j, 0] - tab[k, 1, 0, 0] * yl) \
-                    + tab[k, 3, 0, 0] * z[0]
-                if go_right:
-                    ylo[k - 1, j, 0] = ym
-                    yhi[k - 1, j, 0] = yhi[k, j, 0]
-                else:
-                    ylo[k - 1, j, 0] = yl
-                    yhi[k - 1, j, 0] = ym
-            else:
+                yh = yhi[k, j, 0]
+                ym = t0 * yl + t2 * (yh - t1 * yl) + t3 * z[0]
+                ylo[k - 1, j, 0] = ym if go_right else yl
+                yhi[k - 1, j, 0] = yh if go_right else ym
+                if j + 1 < dim:
+                    yl = ylo[k, j + 1, 0]
+                    yh = yhi[k, j + 1, 0]
+                    ym = t0 * yl + t2 * (yh - t1 * yl) + t3 * z[1]
+                    ylo[k - 1, j + 1, 0] = ym if go_right else yl
+                    yhi[k - 1, j + 1, 0] = yh if go_right else ym
+        else:
+            for j in range(dim):
+                z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
                 u0 = ylo[k, j, 0]
                 u1 = ylo[k, j, 1]
+                h0 = yhi[k, j, 0]
+                h1 = yhi[k, j, 1]
                 # A_L y_l and the residual r = y_r - A_2L y_l
                 a0 = tab[k, 0, 0, 0] * u0 + tab[k, 0, 0, 1] * u1
                 a1 = tab[k, 0, 1, 0] * u0 + tab[k, 0, 1, 1] * u1
-                r0 = yhi[k, j, 0] - (tab[k, 1, 0, 0] * u0 + tab[k, 1, 0, 1] * u1)
-                r1 = yhi[k, j, 1] - (tab[k, 1, 1, 0] * u0 + tab[k, 1, 1, 1] * u1)
+                r0 = h0 - (tab[k, 1, 0, 0] * u0 + tab[k, 1, 0, 1] * u1)
+                r1 = h1 - (tab[k, 1, 1, 0] * u0 + tab[k, 1, 1, 1] * u1)
                 m0 = a0 + tab[k, 2, 0, 0] * r0 + tab[k, 2, 0, 1] * r1 + tab[k, 3, 0, 0] * z[0]
                 m1 = a1 + tab[k, 2, 1, 0] * r0 + tab[k, 2, 1, 1] * r1 \
                     + tab[k, 3, 1, 0] * z[0] + tab[k, 3, 1, 1] * z[1]
-                if go_right:
-                    ylo[k - 1, j, 0] = m0
-                    ylo[k - 1, j, 1] = m1
-                    yhi[k - 1, j, 0] = yhi[k, j, 0]
-                    yhi[k - 1, j, 1] = yhi[k, j, 1]
-                else:
-                    ylo[k - 1, j, 0] = u0
-                    ylo[k - 1, j, 1] = u1
-                    yhi[k - 1, j, 0] = m0
-                    yhi[k - 1, j, 1] = m1
+                ylo[k - 1, j, 0] = m0 if go_right else u0
+                ylo[k - 1, j, 1] = m1 if go_right else u1
+                yhi[k - 1, j, 0] = h0 if go_right else m0
+                yhi[k - 1, j, 1] = h1 if go_right else m1
         lo[k - 1] = mid if go_right else left
         k -= 1
