@@ -29,7 +29,9 @@ bridge law
     J_L = S_L A_L^T S_{2L}^{-1},  C_L C_L^T = S_L - J_L A_L S_L,  S_L = Gamma^2_L,
 
 with z(b, q) standard normals from Philox keyed by the path's seed and counter (b, q, chain,
-component). (Overdamped: J = 1/2, C = sqrt(L h) -- the Levy construction of Brownian motion.)
+component); a Philox call gives a pair of normals, which serve components j and j + 1 (j even)
+of an overdamped path and the two blocks of one component of an underdamped one. (Overdamped:
+J = 1/2, C = sqrt(L h) -- the Levy construction of Brownian motion.)
 Evaluating Y at a point costs one bridge per level below the deepest cached interval that
 contains it: each chain keeps the root-to-leaf path of its last query, so a sequence of
 increasing queries with spacing 2^j fine steps costs about j + 1 Gaussian pairs per query, and a
