@@ -47,6 +47,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from numba.cpython.unsafe.numbers import trailing_zeros
+
 from . import _rng
 from ._jit import hot, jit
 from .dynamics import Dynamics, Overdamped, Underdamped, _mp_blocks
@@ -199,6 +201,29 @@ def tree_reset(meta):
     meta[1] = 0
 
 
+@jit(inline="always")
+def _node_normals(kk, q, block, chain, k0, k1, nl, lo, ylo, dim, s):
+    """The normals of the midpoint node of the level-kk interval, parked in ylo[kk - 1].
+
+    Overdamped: one normal pair serves components j and j + 1 (j even), counter component
+    field j (a 1-D path reads the first normal of each pair); underdamped: one pair per
+    component, for its position and velocity blocks.
+    """
+    mid = lo[kk] + (np.int64(1) << (kk - 1))
+    c = _rng.counter_words((block << nl) + mid, chain, 0, _rng.TAG_PATH)
+    if s == 1:
+        for j in range(0, dim, 2):
+            z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
+            ylo[kk - 1, j, 0] = z[0]
+            if j + 1 < dim:
+                ylo[kk - 1, j + 1, 0] = z[1]
+    else:
+        for j in range(dim):
+            z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
+            ylo[kk - 1, j, 0] = z[0]
+            ylo[kk - 1, j, 1] = z[1]
+
+
 @hot
 def tree_value(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
     """Write Y_block(q) (block-local, q in [0, 2**nl] sub-units) into ``out`` (dim, s)."""
@@ -233,64 +258,81 @@ def tree_value(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
     k = meta[1]
     while not (lo[k] <= q and q <= lo[k] + (np.int64(1) << k)):
         k += 1
-    while True:
-        left = lo[k]
-        right = left + (np.int64(1) << k)
-        if q == left:
-            for j in range(dim):
-                for a in range(s):
-                    out[j, a] = ylo[k, j, a]
-            meta[1] = k
-            return
-        if q == right:
-            for j in range(dim):
-                for a in range(s):
-                    out[j, a] = yhi[k, j, a]
-            meta[1] = k
-            return
-        mid = left + (np.int64(1) << (k - 1))
-        c = _rng.counter_words((block << nl) + mid, chain, 0, _rng.TAG_PATH)
-        go_right = q >= mid
-        # the child interval is chosen by selects, not branches: which side q lies on is a coin
-        # flip per level, and a mispredicted branch costs more than the arithmetic
+    # Three passes over the levels between k and kb, the level at which q is an interval end.
+    # (1) the intervals on the way down (integer work only); (2) the normals of their midpoint
+    # nodes, parked in ylo[kk - 1] until (3) consumes them: the Philox calls do not depend on
+    # each other, so the CPU overlaps them, where one descent loop would chain ~50 cycles of
+    # Philox latency per level; (3) the bridge arithmetic, level by level.
+    # Intervals start at multiples of their length, so below a level-k interval that holds q
+    # strictly inside, the level-kk interval holding q starts at q with its kk low bits
+    # cleared (the descent goes right iff q >= mid), and q first becomes an end (a left end)
+    # at level tz(q), its number of trailing zero bits: no loop-carried work at all.
+    if q == lo[k] or q == lo[k] + (np.int64(1) << k):
+        kb = k
+    else:
+        kb = np.int64(trailing_zeros(q))
+        for kk in range(k, kb, -1):
+            lo[kk - 1] = q & -(np.int64(1) << (kk - 1))
+    # (2) the normals: two levels per iteration, so that two independent Philox evaluations
+    # sit side by side in straight-line code and the CPU overlaps their latency chains
+    kk = k
+    while kk > kb:
+        _node_normals(kk, q, block, chain, k0, k1, nl, lo, ylo, dim, s)
+        if kk - 1 > kb:
+            _node_normals(kk - 1, q, block, chain, k0, k1, nl, lo, ylo, dim, s)
+        kk -= 2
+    # (3) the bridges, component by component: the values of the interval being split stay
+    # in registers from level to level (a store and reload per level doubled the latency);
+    # the child interval is chosen by selects, not branches, since which side q lies on is a
+    # coin flip per level
+    for j in range(dim):
         if s == 1:
-            # overdamped: one normal pair serves components j and j + 1 (j even), counter
-            # component field j; a 1-D path reads exactly the first normal of each pair
-            t0 = tab[k, 0, 0, 0]
-            t1 = tab[k, 1, 0, 0]
-            t2 = tab[k, 2, 0, 0]
-            t3 = tab[k, 3, 0, 0]
-            for j in range(0, dim, 2):
-                z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-                yl = ylo[k, j, 0]
-                yh = yhi[k, j, 0]
-                ym = t0 * yl + t2 * (yh - t1 * yl) + t3 * z[0]
-                ylo[k - 1, j, 0] = ym if go_right else yl
-                yhi[k - 1, j, 0] = yh if go_right else ym
-                if j + 1 < dim:
-                    yl = ylo[k, j + 1, 0]
-                    yh = yhi[k, j + 1, 0]
-                    ym = t0 * yl + t2 * (yh - t1 * yl) + t3 * z[1]
-                    ylo[k - 1, j + 1, 0] = ym if go_right else yl
-                    yhi[k - 1, j + 1, 0] = yh if go_right else ym
+            yl = ylo[k, j, 0]
+            yh = yhi[k, j, 0]
+            for kk in range(k, kb, -1):
+                # g = 1 (q in the right half: bit kk - 1 of q) or 0; the blends
+                # g*a + (1-g)*b are exact for finite values (a product with 0 or 1 is exact,
+                # adding an exact zero changes nothing) and branch-free: LLVM turns selects
+                # on this loop's critical path back into (coin-flip) branches
+                g = float((q >> (kk - 1)) & 1)
+                ym = tab[kk, 0, 0, 0] * yl + tab[kk, 2, 0, 0] * (yh - tab[kk, 1, 0, 0] * yl) \
+                    + tab[kk, 3, 0, 0] * ylo[kk - 1, j, 0]
+                yl, yh = g * ym + (1.0 - g) * yl, g * yh + (1.0 - g) * ym
+                ylo[kk - 1, j, 0] = yl
+                yhi[kk - 1, j, 0] = yh
         else:
-            for j in range(dim):
-                z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-                u0 = ylo[k, j, 0]
-                u1 = ylo[k, j, 1]
-                h0 = yhi[k, j, 0]
-                h1 = yhi[k, j, 1]
+            u0 = ylo[k, j, 0]
+            u1 = ylo[k, j, 1]
+            h0 = yhi[k, j, 0]
+            h1 = yhi[k, j, 1]
+            for kk in range(k, kb, -1):
+                go_right = lo[kk - 1] != lo[kk]
+                z0 = ylo[kk - 1, j, 0]
+                z1 = ylo[kk - 1, j, 1]
                 # A_L y_l and the residual r = y_r - A_2L y_l
-                a0 = tab[k, 0, 0, 0] * u0 + tab[k, 0, 0, 1] * u1
-                a1 = tab[k, 0, 1, 0] * u0 + tab[k, 0, 1, 1] * u1
-                r0 = h0 - (tab[k, 1, 0, 0] * u0 + tab[k, 1, 0, 1] * u1)
-                r1 = h1 - (tab[k, 1, 1, 0] * u0 + tab[k, 1, 1, 1] * u1)
-                m0 = a0 + tab[k, 2, 0, 0] * r0 + tab[k, 2, 0, 1] * r1 + tab[k, 3, 0, 0] * z[0]
-                m1 = a1 + tab[k, 2, 1, 0] * r0 + tab[k, 2, 1, 1] * r1 \
-                    + tab[k, 3, 1, 0] * z[0] + tab[k, 3, 1, 1] * z[1]
-                ylo[k - 1, j, 0] = m0 if go_right else u0
-                ylo[k - 1, j, 1] = m1 if go_right else u1
-                yhi[k - 1, j, 0] = h0 if go_right else m0
-                yhi[k - 1, j, 1] = h1 if go_right else m1
-        lo[k - 1] = mid if go_right else left
-        k -= 1
+                a0 = tab[kk, 0, 0, 0] * u0 + tab[kk, 0, 0, 1] * u1
+                a1 = tab[kk, 0, 1, 0] * u0 + tab[kk, 0, 1, 1] * u1
+                r0 = h0 - (tab[kk, 1, 0, 0] * u0 + tab[kk, 1, 0, 1] * u1)
+                r1 = h1 - (tab[kk, 1, 1, 0] * u0 + tab[kk, 1, 1, 1] * u1)
+                m0 = a0 + tab[kk, 2, 0, 0] * r0 + tab[kk, 2, 0, 1] * r1 + tab[kk, 3, 0, 0] * z0
+                m1 = a1 + tab[kk, 2, 1, 0] * r0 + tab[kk, 2, 1, 1] * r1 \
+                    + tab[kk, 3, 1, 0] * z0 + tab[kk, 3, 1, 1] * z1
+                u0n = m0 if go_right else u0
+                u1n = m1 if go_right else u1
+                h0 = h0 if go_right else m0
+                h1 = h1 if go_right else m1
+                u0 = u0n
+                u1 = u1n
+                ylo[kk - 1, j, 0] = u0
+                ylo[kk - 1, j, 1] = u1
+                yhi[kk - 1, j, 0] = h0
+                yhi[kk - 1, j, 1] = h1
+    meta[1] = kb
+    if q == lo[kb]:
+        for j in range(dim):
+            for a in range(s):
+                out[j, a] = ylo[kb, j, a]
+    else:
+        for j in range(dim):
+            for a in range(s):
+                out[j, a] = yhi[kb, j, a]
