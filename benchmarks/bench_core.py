@@ -19,7 +19,8 @@ Measures (float64, one thread unless stated):
 * a fresh process with a warm numba cache: ``import langevin_theory`` + a first small simulate.
 
 Each timing is the best of ``repeat`` runs (the machine is shared and noisy: the minimum is the
-least disturbed). Results are written as a Markdown table.
+least disturbed), and the two sides of every ratio are timed round-robin (``best_times``).
+Results are written as a Markdown table.
 """
 from __future__ import annotations
 
@@ -44,6 +45,21 @@ def best_time(fn, repeat):
         t = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t)
+    return best
+
+
+def best_times(fns, repeat):
+    """Best-of-``repeat`` times of several functions, run round-robin.
+
+    The two sides of a ratio are timed alternately, so a slow spell of the shared machine hits
+    both (timing one side after the other let such spells move ratios by 1.5x).
+    """
+    best = {k: math.inf for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t)
     return best
 
 
@@ -185,16 +201,20 @@ def main(argv=None):
     lt.simulate(mix, lt.schemes.LMC(), **{**kw, "n_steps": 2})
     _grad_only(x0[:2], 2, 0.05, mix.params)
     cs = n * steps
-    t_lmc1 = best_time(lambda: lt.simulate(mix, lt.schemes.LMC(), n_threads=1, **kw), rep)
-    t_grad = best_time(lambda: _grad_only(x0, steps, 0.05, mix.params), rep)
+    tt = best_times({"lmc": lambda: lt.simulate(mix, lt.schemes.LMC(), n_threads=1, **kw),
+                     "grad": lambda: _grad_only(x0, steps, 0.05, mix.params)}, rep)
+    t_lmc1, t_grad = tt["lmc"], tt["grad"]
     row("LMC, 2-D mixture, 1 thread", cs / t_lmc1, "chain-steps/s")
     row("  gradient-only loop (bound)", cs / t_grad, "chain-steps/s",
         f"LMC / bound time = {t_lmc1 / t_grad:.2f}")
     import numba
     if numba.config.NUMBA_NUM_THREADS >= 2:
-        t_lmc2 = best_time(lambda: lt.simulate(mix, lt.schemes.LMC(), n_threads=2, **kw), rep)
-        row("  LMC, 2 threads (prange)", cs / t_lmc2, "chain-steps/s",
-            f"speed-up {t_lmc1 / t_lmc2:.2f}x")
+        tt = best_times({
+            1: lambda: lt.simulate(mix, lt.schemes.LMC(), n_threads=1, **kw),
+            2: lambda: lt.simulate(mix, lt.schemes.LMC(), n_threads=2, **kw)}, rep)
+        # the speed-up is taken within the alternating pair
+        row("  LMC, 2 threads (prange)", cs / tt[2], "chain-steps/s",
+            f"speed-up {tt[1] / tt[2]:.2f}x")
     g = np.random.default_rng(0)
     small = max(n // 4, 500)
     t_naive = best_time(lambda: numpy_lmc_naive(mix, np.zeros((small, 2)), 0.05, 50, g), rep)
@@ -220,8 +240,6 @@ def main(argv=None):
     dw = lt.targets.DoubleWell()
     kw1 = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0)
     lt.simulate(dw, lt.schemes.LMC(), **{**kw1, "n_steps": 2})
-    t_dw = best_time(lambda: lt.simulate(dw, lt.schemes.LMC(), n_threads=1, **kw1), rep)
-    row("LMC, 1-D double well, 1 thread", cs / t_dw, "chain-steps/s")
 
     # ---------------------------------------------------------------- custom gradient
     def pot(x):
@@ -232,31 +250,36 @@ def main(argv=None):
 
     custom = lt.targets.Custom(pot, grad_inplace, dim=1)
     lt.simulate(custom, lt.schemes.LMC(), **{**kw1, "n_steps": 2})
-    t_cu = best_time(lambda: lt.simulate(custom, lt.schemes.LMC(), n_threads=1, **kw1), rep)
+    tt = best_times({"dw": lambda: lt.simulate(dw, lt.schemes.LMC(), n_threads=1, **kw1),
+                     "cu": lambda: lt.simulate(custom, lt.schemes.LMC(), n_threads=1, **kw1)},
+                    rep)
+    t_dw, t_cu = tt["dw"], tt["cu"]
+    row("LMC, 1-D double well, 1 thread", cs / t_dw, "chain-steps/s")
     row("LMC, Custom double-well gradient (in-place form)", cs / t_cu, "chain-steps/s",
         f"cost vs built-in {t_cu / t_dw:.2f}x")
 
     # ---------------------------------------------------------------- PLMC fast / coupled
     pk = dict(step_size=0.05, n_steps=steps // 2, n_chains=n, rng=0, x0=x0, n_threads=1)
     cs2 = n * (steps // 2)
-    t_l = best_time(lambda: lt.simulate(mix, lt.schemes.LMC(), **pk), rep)
-    res = {}
-    for K in (10, 100):
-        lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), **{**pk, "n_steps": 1})
-        res[K] = best_time(lambda: lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), **pk),
-                           rep)
-        row(f"PLMC opt1 fast mode K={K}, mixture", cs2 / res[K], "chain-steps/s",
-            f"step cost vs LMC {res[K] / t_l:.2f}x")
-    lt.simulate(mix, lt.schemes.PoissonMidpoint(10, 2), **{**pk, "n_steps": 1})
-    t2 = best_time(lambda: lt.simulate(mix, lt.schemes.PoissonMidpoint(10, 2), **pk), rep)
-    row("PLMC opt2 fast mode K=10, mixture", cs2 / t2, "chain-steps/s",
-        f"step cost vs LMC {t2 / t_l:.2f}x")
     K = 1024
     path = lt.BrownianPath(seed=1, fine_step=0.05 / K)
-    lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), brownian=path, **{**pk, "n_steps": 1})
-    t_fast = best_time(lambda: lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), **pk), rep)
-    t_coup = best_time(lambda: lt.simulate(mix, lt.schemes.PoissonMidpoint(K, 1), brownian=path,
-                                           **pk), rep)
+    plmc = {"lmc": (lt.schemes.LMC(), None), 10: (lt.schemes.PoissonMidpoint(10, 1), None),
+            100: (lt.schemes.PoissonMidpoint(100, 1), None),
+            "opt2": (lt.schemes.PoissonMidpoint(10, 2), None),
+            "fast": (lt.schemes.PoissonMidpoint(K, 1), None),
+            "coupled": (lt.schemes.PoissonMidpoint(K, 1), path)}
+    for sch, br in plmc.values():
+        lt.simulate(mix, sch, brownian=br, **{**pk, "n_steps": 1})
+    tt = best_times({k: (lambda sch=sch, br=br: lt.simulate(mix, sch, brownian=br, **pk))
+                     for k, (sch, br) in plmc.items()}, rep)
+    t_l = tt["lmc"]
+    for K10 in (10, 100):
+        row(f"PLMC opt1 fast mode K={K10}, mixture", cs2 / tt[K10], "chain-steps/s",
+            f"step cost vs LMC {tt[K10] / t_l:.2f}x")
+    t2 = tt["opt2"]
+    row("PLMC opt2 fast mode K=10, mixture", cs2 / t2, "chain-steps/s",
+        f"step cost vs LMC {t2 / t_l:.2f}x")
+    t_fast, t_coup = tt["fast"], tt["coupled"]
     row(f"PLMC opt1 coupled mode K={K}, mixture", cs2 / t_coup, "chain-steps/s",
         f"vs fast mode {t_coup / t_fast:.2f}x")
 

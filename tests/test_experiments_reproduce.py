@@ -100,10 +100,20 @@ def test_stability_reported_not_dropped(run):
     assert "diverged_frac" in c.columns
 
 
-def test_rerun_resumes_from_cache(run, tmp_path):
+def test_rerun_resumes_from_cache(run, monkeypatch):
+    import json
+
+    from langevin_theory.experiments import runner
     out, t = run
-    import time
-    t0 = time.perf_counter()
+    n_cells = json.loads((out / "meta.json").read_text())["n_cells"]
     t2 = reproduce(out, spec=str(out.parent / "smoke.toml"), n_workers=1, progress=False,
                    figures=False)
     pd.testing.assert_frame_equal(t["fits"], t2["fits"])
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["n_cells_from_cache"] == n_cells
+    # records made by other code are recomputed, so the report must not count them as reused
+    # (it once said "172 of them read from the cache" of a run that recomputed every cell)
+    monkeypatch.setattr(runner, "code_fingerprint", lambda: "other-code")
+    reproduce(out, spec=str(out.parent / "smoke.toml"), n_workers=1, progress=False,
+              figures=False)
+    assert json.loads((out / "meta.json").read_text())["n_cells_from_cache"] == 0

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .distances import grid_distances
 from .fits import CAVEAT, FLOOR, HOLDS, NOT_OBSERVED, fit_slope, verdict
-from .runner import atomic_write_text, run_sweep
+from .runner import atomic_write_text, load_cell, run_sweep
 from .spec import load_spec
 
 __all__ = ["reproduce", "analyse", "predicted"]
@@ -563,7 +563,8 @@ def reproduce(out, *, quick: bool = False, spec=None, n_workers=None, progress=T
     out.mkdir(parents=True, exist_ok=True)
     spec = load_spec(spec if spec is not None else ("quick" if quick else "full"))
     n_workers = n_workers or os.cpu_count() or 1
-    n_cached = sum((out / "cache" / f"{c.key}.pkl").exists() for c in spec.cells())
+    # cells the current code can reuse (a record made by other code is recomputed)
+    n_cached = sum(load_cell(out / "cache", c) is not None for c in spec.cells())
     df, records = run_sweep(spec, out / "cache", n_workers=n_workers, progress=progress,
                             return_records=True)
     tables = analyse(records, out)
