@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _rng
 from ._jit import hot, jit
-from .brownian import tree_reset, tree_value
+from .brownian import tree_reset, tree_value, tree_value_inline
 
 # Taylor coefficients of g(x) = x + expm1(-x) and f(x) = x + 2 expm1(-x) - expm1(-2x)/2
 # (see dynamics._G_COEF/_F_COEF), used below x = 0.5 where the closed forms cancel.
@@ -111,6 +111,25 @@ def piece(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, xs, t1, chain, out):
                 out[j, 1] = c10 * z0 + c11 * z1
 
 
+@jit(inline="always")
+def _cached_value(q, block, meta, lo, ylo, yhi, out):
+    """Copy Y_block(q) into ``out`` and return True if q is an end of the tree cache's lowest
+    interval (the last query's level), else return False and touch nothing."""
+    if meta[0] != block:
+        return False
+    k = meta[1]
+    if q == lo[k]:
+        src = ylo
+    elif q == lo[k] + (np.int64(1) << k):
+        src = yhi
+    else:
+        return False
+    for j in range(out.shape[0]):
+        for a in range(out.shape[1]):
+            out[j, a] = src[k, j, a]
+    return True
+
+
 @hot
 def piece_coupled(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, t1, chain, out):
     """Coupled-mode :func:`piece`: N(p1, p2) = Y(p2) - A_{p2 - p1} Y(p1), block by block."""
@@ -122,8 +141,11 @@ def piece_coupled(p1, p2, cfg, tab, root, meta, lo, ylo, yhi, t1, chain, out):
     q1 = p1 - (b1 << nl)
     q2 = p2 - (b2 << nl)
     if b1 == b2:
-        tree_value(q1, b1, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, t1)
-        tree_value(q2, b2, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out)
+        # Y(p1) is nearly always the tree's last query (the previous piece's end): read it off
+        # the cache without a call; tree_value would return the same numbers
+        if not _cached_value(q1, b1, meta, lo, ylo, yhi, t1):
+            tree_value(q1, b1, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, t1)
+        tree_value_inline(q2, b2, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out)
         a01, a11, _, _ = flow((q2 - q1) * h_sub, gamma, s)
         apply_A_sub(out, a01, a11, t1, s)
         return

@@ -227,6 +227,13 @@ def _node_normals(kk, q, block, chain, k0, k1, nl, lo, ylo, dim, s):
 @hot
 def tree_value(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
     """Write Y_block(q) (block-local, q in [0, 2**nl] sub-units) into ``out`` (dim, s)."""
+    tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out)
+
+
+@jit(inline="always")
+def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
+    """:func:`tree_value`, IR-inlined into the caller: for the one hot call site (a PLMC
+    midpoint), where a call passing six arrays cost more than a tree level."""
     dim = out.shape[0]
     s = out.shape[1]
     if meta[0] != block:
