@@ -40,12 +40,7 @@ from langevin_theory._target_kernels import grad_builtin
 
 
 def best_time(fn, repeat):
-    best = math.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+    return best_times({0: fn}, repeat)[0]
 
 
 def best_times(fns, repeat):

@@ -205,13 +205,8 @@ def path_noise(p1s, p2s, chain, dim, s, path, nl):
     return out
 
 
-@jit
 def selection_draws(n, chain, k0, k1, exponential):
     """The first n draws of a chain's midpoint-selection stream (tests, teaching): Exp(1)
     draws (PLMC OPTION 1's gaps) if ``exponential``, else uniforms (OPTION 2, RLMC)."""
-    xs = np.zeros(8, np.uint64)
-    _rng.stream_seed(xs, 4, k0, k1, chain, _rng.TAG_SELECT)
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = _rng.stream_exponential(xs, 4) if exponential else _rng.stream_uniform(xs, 4)
-    return out
+    return _rng.stream_draws(int(n), int(chain), np.uint64(k0), np.uint64(k1), _rng.TAG_SELECT,
+                             _rng.DRAW_EXPONENTIAL if exponential else _rng.DRAW_UNIFORM)

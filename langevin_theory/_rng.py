@@ -40,7 +40,8 @@ from ._jit import hot, jit
 
 __all__ = ["philox4x32", "normal_pair", "uniform_pair", "seed_to_key", "stream_seed",
            "stream_normal", "stream_uniform", "stream_exponential", "standard_normals",
-           "stream_normals", "stream_exponentials", "TAG_PATH", "TAG_NOISE", "TAG_SELECT"]
+           "stream_normals", "stream_exponentials", "stream_draws", "TAG_PATH", "TAG_NOISE",
+           "TAG_SELECT"]
 
 M32 = np.uint64(0xFFFFFFFF)
 _PHILOX_M0 = np.uint64(0xD2511F53)
@@ -401,33 +402,38 @@ def standard_normals(n, key=(0, 0), chain=0, tag=TAG_PATH):
     return _normals(int(n), int(chain), np.uint64(key[0]), np.uint64(key[1]), int(tag))
 
 
+#: what :func:`stream_draws` draws
+DRAW_NORMAL = 0
+DRAW_EXPONENTIAL = 1
+DRAW_UNIFORM = 2
+
+
 @jit
-def _stream_normals(n, chain, k0, k1, tag):
+def stream_draws(n, chain, k0, k1, tag, kind):
+    """The first n draws of the stream (chain, tag) under key (k0, k1): normals, Exp(1) or
+    uniforms (``kind``: ``DRAW_NORMAL``, ``DRAW_EXPONENTIAL``, ``DRAW_UNIFORM``), exactly as a
+    kernel reading that stream draws them (tests, teaching)."""
     s = np.zeros(4, np.uint64)
     stream_seed(s, 0, k0, k1, chain, tag)
     out = np.empty(n)
     for i in range(n):
-        out[i] = stream_normal(s, 0)
+        if kind == DRAW_NORMAL:
+            out[i] = stream_normal(s, 0)
+        elif kind == DRAW_EXPONENTIAL:
+            out[i] = stream_exponential(s, 0)
+        else:
+            out[i] = stream_uniform(s, 0)
     return out
 
 
 def stream_normals(n, key=(0, 0), chain=0, tag=TAG_NOISE):
     """``n`` normals of a chain's fast-mode stream (xoshiro256** + ziggurat)."""
-    return _stream_normals(int(n), int(chain), np.uint64(key[0]), np.uint64(key[1]), int(tag))
-
-
-@jit
-def _stream_exponentials(n, chain, k0, k1, tag):
-    s = np.zeros(4, np.uint64)
-    stream_seed(s, 0, k0, k1, chain, tag)
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = stream_exponential(s, 0)
-    return out
+    return stream_draws(int(n), int(chain), np.uint64(key[0]), np.uint64(key[1]), int(tag),
+                        DRAW_NORMAL)
 
 
 def stream_exponentials(n, key=(0, 0), chain=0, tag=TAG_SELECT):
     """``n`` Exp(1) draws of a chain's stream (xoshiro256** + exponential ziggurat); with the
     default tag these are the draws PLMC OPTION 1 turns into geometric gaps."""
-    return _stream_exponentials(int(n), int(chain), np.uint64(key[0]), np.uint64(key[1]),
-                                int(tag))
+    return stream_draws(int(n), int(chain), np.uint64(key[0]), np.uint64(key[1]), int(tag),
+                        DRAW_EXPONENTIAL)

@@ -202,26 +202,33 @@ def tree_reset(meta):
 
 
 @jit(inline="always")
-def _node_normals(kk, q, block, chain, k0, k1, nl, lo, ylo, dim, s):
-    """The normals of the midpoint node of the level-kk interval, parked in ylo[kk - 1].
+def _park_normals(node, block, chain, k0, k1, nl, dst, lvl, dim, s):
+    """The normals of tree node ``node`` of ``block``, parked in dst[lvl] (dim, s).
 
-    Overdamped: one normal pair serves components j and j + 1 (j even), counter component
-    field j (a 1-D path reads the first normal of each pair); underdamped: one pair per
-    component, for its position and velocity blocks.
+    The one place that fixes which Philox draw serves which coordinate. Overdamped: one normal
+    pair serves components j and j + 1 (j even), counter component field j (a 1-D path reads
+    the first normal of each pair); underdamped: one pair per component, for its position and
+    velocity blocks.
     """
-    mid = lo[kk] + (np.int64(1) << (kk - 1))
-    c = _rng.counter_words((block << nl) + mid, chain, 0, _rng.TAG_PATH)
+    c = _rng.counter_words((block << nl) + node, chain, 0, _rng.TAG_PATH)
     if s == 1:
         for j in range(0, dim, 2):
             z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-            ylo[kk - 1, j, 0] = z[0]
+            dst[lvl, j, 0] = z[0]
             if j + 1 < dim:
-                ylo[kk - 1, j + 1, 0] = z[1]
+                dst[lvl, j + 1, 0] = z[1]
     else:
         for j in range(dim):
             z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-            ylo[kk - 1, j, 0] = z[0]
-            ylo[kk - 1, j, 1] = z[1]
+            dst[lvl, j, 0] = z[0]
+            dst[lvl, j, 1] = z[1]
+
+
+@jit(inline="always")
+def _node_normals(kk, block, chain, k0, k1, nl, lo, ylo, dim, s):
+    """The normals of the midpoint node of the level-kk interval, parked in ylo[kk - 1]."""
+    _park_normals(lo[kk] + (np.int64(1) << (kk - 1)), block, chain, k0, k1, nl, ylo, kk - 1,
+                  dim, s)
 
 
 @hot
@@ -240,23 +247,15 @@ def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi
         meta[0] = block
         meta[1] = nl
         lo[nl] = 0
-        c = _rng.counter_words(block << nl, chain, 0, _rng.TAG_PATH)
-        if s == 1:
-            # one normal pair serves components j and j + 1 (j even; see the node loop)
-            for j in range(0, dim, 2):
-                z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-                ylo[nl, j, 0] = 0.0
-                yhi[nl, j, 0] = root[0, 0] * z[0]
-                if j + 1 < dim:
-                    ylo[nl, j + 1, 0] = 0.0
-                    yhi[nl, j + 1, 0] = root[0, 0] * z[1]
-        else:
-            for j in range(dim):
-                z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-                ylo[nl, j, 0] = 0.0
+        # Y(0) = 0; Y(block end) = root factor times the normals of node 0
+        _park_normals(0, block, chain, k0, k1, nl, yhi, nl, dim, s)
+        for j in range(dim):
+            z0 = yhi[nl, j, 0]
+            ylo[nl, j, 0] = 0.0
+            yhi[nl, j, 0] = root[0, 0] * z0
+            if s == 2:
                 ylo[nl, j, 1] = 0.0
-                yhi[nl, j, 0] = root[0, 0] * z[0]
-                yhi[nl, j, 1] = root[1, 0] * z[0] + root[1, 1] * z[1]
+                yhi[nl, j, 1] = root[1, 0] * z0 + root[1, 1] * yhi[nl, j, 1]
     if q == 0:
         for j in range(dim):
             for a in range(s):
@@ -284,9 +283,9 @@ def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi
     # sit side by side in straight-line code and the CPU overlaps their latency chains
     kk = k
     while kk > kb:
-        _node_normals(kk, q, block, chain, k0, k1, nl, lo, ylo, dim, s)
+        _node_normals(kk, block, chain, k0, k1, nl, lo, ylo, dim, s)
         if kk - 1 > kb:
-            _node_normals(kk - 1, q, block, chain, k0, k1, nl, lo, ylo, dim, s)
+            _node_normals(kk - 1, block, chain, k0, k1, nl, lo, ylo, dim, s)
         kk -= 2
     # (3) the bridges, component by component: the values of the interval being split stay
     # in registers from level to level instead of a store and reload per level; the child
@@ -312,7 +311,7 @@ def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi
             h0 = yhi[k, j, 0]
             h1 = yhi[k, j, 1]
             for kk in range(k, kb, -1):
-                go_right = lo[kk - 1] != lo[kk]
+                go_right = ((q >> (kk - 1)) & 1) == 1     # as g in the overdamped loop
                 z0 = ylo[kk - 1, j, 0]
                 z1 = ylo[kk - 1, j, 1]
                 # A_L y_l and the residual r = y_r - A_2L y_l
