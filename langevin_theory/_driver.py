@@ -52,8 +52,7 @@ def _run_chains(
     n_rec = rec_steps.shape[0]
     n_chunks = (n_chains + CHUNK - 1) // CHUNK
     for ck in numba.prange(n_chunks):
-        meta = np.zeros(2, np.int64)
-        lo = np.zeros(nl + 1, np.int64)
+        meta = np.zeros(3, np.int64)
         ylo = np.zeros((nl + 1, dim, s))
         yhi = np.zeros((nl + 1, dim, s))
         xs = np.zeros(8, np.uint64)
@@ -109,7 +108,6 @@ def _run_chains(
                     tab,
                     root,
                     meta,
-                    lo,
                     ylo,
                     yhi,
                     xs,

@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from numba.cpython.unsafe.numbers import trailing_zeros
+from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 
 from . import _rng
 from ._jit import hot, jit
@@ -191,14 +191,16 @@ def _tables_underdamped(friction, h, nb, ns):
 
 # ============================================================================ kernels
 # Tree-reader state of one chain (all components share the interval positions):
-#   meta[0] = cached block (-1: none), meta[1] = lowest valid level
-#   lo[k]   = left end (sub-units, block-local) of the cached level-k interval
-#   ylo[k, j, :], yhi[k, j, :] = Y at its two ends, component j
+#   meta[0] = cached block (-1: none), meta[1] = lowest valid level kc,
+#   meta[2] = left end (sub-units, block-local) of the cached level-kc interval; the cached
+#             level-k interval (k >= kc, an ancestor) starts at meta[2] with k low bits cleared
+#   ylo[k, j, :], yhi[k, j, :] = Y at the two ends of the cached level-k interval, component j
 
 @hot
 def tree_reset(meta):
     meta[0] = -1
     meta[1] = 0
+    meta[2] = 0
 
 
 @jit(inline="always")
@@ -225,20 +227,21 @@ def _park_normals(node, block, chain, k0, k1, nl, dst, lvl, dim, s):
 
 
 @jit(inline="always")
-def _node_normals(kk, block, chain, k0, k1, nl, lo, ylo, dim, s):
-    """The normals of the midpoint node of the level-kk interval, parked in ylo[kk - 1]."""
-    _park_normals(lo[kk] + (np.int64(1) << (kk - 1)), block, chain, k0, k1, nl, ylo, kk - 1,
-                  dim, s)
+def _node_normals(kk, q, block, chain, k0, k1, nl, ylo, dim, s):
+    """The normals of the midpoint node of the level-kk interval holding q (it starts at q with
+    its kk low bits cleared), parked in ylo[kk - 1]."""
+    node = (q & -(np.int64(1) << kk)) + (np.int64(1) << (kk - 1))
+    _park_normals(node, block, chain, k0, k1, nl, ylo, kk - 1, dim, s)
 
 
 @hot
-def tree_value(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
+def tree_value(q, block, chain, k0, k1, tab, root, nl, meta, ylo, yhi, out):
     """Write Y_block(q) (block-local, q in [0, 2**nl] sub-units) into ``out`` (dim, s)."""
-    tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out)
+    tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, ylo, yhi, out)
 
 
 @jit(inline="always")
-def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi, out):
+def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, ylo, yhi, out):
     """:func:`tree_value`, IR-inlined into the caller: for the one hot call site (a PLMC
     midpoint), where a call passing six arrays cost more than a tree level."""
     dim = out.shape[0]
@@ -246,7 +249,7 @@ def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi
     if meta[0] != block:
         meta[0] = block
         meta[1] = nl
-        lo[nl] = 0
+        meta[2] = 0
         # Y(0) = 0; Y(block end) = root factor times the normals of node 0
         _park_normals(0, block, chain, k0, k1, nl, yhi, nl, dim, s)
         for j in range(dim):
@@ -261,51 +264,76 @@ def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi
             for a in range(s):
                 out[j, a] = 0.0
         return
-    k = meta[1]
-    while not (lo[k] <= q and q <= lo[k] + (np.int64(1) << k)):
-        k += 1
-    # Three passes over the levels between k and kb, the level at which q is an interval end:
-    # (1) the intervals on the way down (integer work only); (2) the normals of their midpoint
-    # nodes, parked in ylo[kk - 1] until (3), the bridge arithmetic, consumes them. Separating
-    # (2) from (3) takes the Philox evaluations, which do not depend on each other, off the
-    # arithmetic's dependency chain (measured: ~15 % of a descent).
+    # the lowest cached level k whose interval holds q, computed rather than searched level by
+    # level (a loop with a data-dependent exit: ~20 ns a query, measured). The level-k ancestor
+    # of the cached interval starts at lk = meta[2] with its k low bits cleared, so it holds q
+    # in [lk, lk + 2^k) iff q and meta[2] agree above bit k (bit_length(q ^ meta[2]) <= k), and
+    # q in (lk, lk + 2^k] iff q - 1 and meta[2] do; q >= 1 here.
+    base = meta[2]
+    k_open = 64 - np.int64(leading_zeros(np.uint64(q ^ base)))
+    k_shut = 64 - np.int64(leading_zeros(np.uint64((q - 1) ^ base)))
+    k = max(meta[1], min(k_open, k_shut))
+    lk = base & -(np.int64(1) << k)
+    # Then three steps over the levels between k and kb, the level at which q is an interval
+    # end: (1) the intervals on the way down, from q's bits alone; (2) the normals of their
+    # midpoint nodes, parked in ylo[kk - 1] until (3), the bridge arithmetic, consumes them.
+    # Separating (2) from (3) takes the Philox evaluations, which do not depend on each other,
+    # off the arithmetic's dependency chain (measured: ~15 % of a descent).
     # (1): intervals start at multiples of their length, so below a level-k interval that
     # holds q strictly inside, the level-kk interval holding q starts at q with its kk low bits
-    # cleared (the descent goes right iff q >= mid), and q first becomes an end (a left end)
-    # at level tz(q), its number of trailing zero bits: no loop-carried work at all.
-    if q == lo[k] or q == lo[k] + (np.int64(1) << k):
+    # cleared (the descent goes right iff bit kk - 1 of q is set), and q first becomes an end
+    # (a left end) at level tz(q), its number of trailing zero bits: nothing to store but the
+    # new lowest interval's left end.
+    if q == lk or q == lk + (np.int64(1) << k):
         kb = k
+        meta[2] = lk
     else:
         kb = np.int64(trailing_zeros(q))
-        for kk in range(k, kb, -1):
-            lo[kk - 1] = q & -(np.int64(1) << (kk - 1))
+        meta[2] = q
     # (2) the normals: two levels per iteration, so that two independent Philox evaluations
     # sit side by side in straight-line code and the CPU overlaps their latency chains
     kk = k
     while kk > kb:
-        _node_normals(kk, block, chain, k0, k1, nl, lo, ylo, dim, s)
+        _node_normals(kk, q, block, chain, k0, k1, nl, ylo, dim, s)
         if kk - 1 > kb:
-            _node_normals(kk - 1, block, chain, k0, k1, nl, lo, ylo, dim, s)
+            _node_normals(kk - 1, q, block, chain, k0, k1, nl, ylo, dim, s)
         kk -= 2
-    # (3) the bridges, component by component: the values of the interval being split stay
-    # in registers from level to level instead of a store and reload per level; the child
-    # interval is chosen without branching on which side q lies (a coin flip per level)
-    for j in range(dim):
-        if s == 1:
+    # (3) the bridges: the values of the interval being split stay in registers from level to
+    # level instead of a store and reload per level; the child interval is chosen without
+    # branching on which side q lies (a coin flip per level). Overdamped components go in
+    # pairs, two independent dependency chains side by side in one loop (one component after
+    # the other, every level waited on the previous level's latency: measured ~10 % of a
+    # descent).
+    if s == 1:
+        for j in range(0, dim, 2):
+            pair = j + 1 < dim
+            jj = j + 1 if pair else j
             yl = ylo[k, j, 0]
             yh = yhi[k, j, 0]
+            wl = ylo[k, jj, 0]
+            wh = yhi[k, jj, 0]
             for kk in range(k, kb, -1):
                 # g = 1 (q in the right half: bit kk - 1 of q) or 0; the blends
                 # g*a + (1-g)*b are exact for finite values (a product with 0 or 1 is exact,
                 # adding an exact zero changes nothing) and branch-free: LLVM turns selects
                 # on this loop's critical path back into (coin-flip) branches
                 g = float((q >> (kk - 1)) & 1)
-                ym = tab[kk, 0, 0, 0] * yl + tab[kk, 2, 0, 0] * (yh - tab[kk, 1, 0, 0] * yl) \
-                    + tab[kk, 3, 0, 0] * ylo[kk - 1, j, 0]
+                t0 = tab[kk, 0, 0, 0]
+                t1 = tab[kk, 1, 0, 0]
+                t2 = tab[kk, 2, 0, 0]
+                t3 = tab[kk, 3, 0, 0]
+                ym = t0 * yl + t2 * (yh - t1 * yl) + t3 * ylo[kk - 1, j, 0]
+                wm = t0 * wl + t2 * (wh - t1 * wl) + t3 * ylo[kk - 1, jj, 0]
                 yl, yh = g * ym + (1.0 - g) * yl, g * yh + (1.0 - g) * ym
+                wl, wh = g * wm + (1.0 - g) * wl, g * wh + (1.0 - g) * wm
+                # component jj first: for an unpaired last component (jj = j) the j values,
+                # computed identically, are the ones left in place
+                ylo[kk - 1, jj, 0] = wl
+                yhi[kk - 1, jj, 0] = wh
                 ylo[kk - 1, j, 0] = yl
                 yhi[kk - 1, j, 0] = yh
-        else:
+    else:
+        for j in range(dim):
             u0 = ylo[k, j, 0]
             u1 = ylo[k, j, 1]
             h0 = yhi[k, j, 0]
@@ -333,7 +361,7 @@ def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, lo, ylo, yhi
                 yhi[kk - 1, j, 0] = h0
                 yhi[kk - 1, j, 1] = h1
     meta[1] = kb
-    if q == lo[kb]:
+    if q == meta[2]:
         for j in range(dim):
             for a in range(s):
                 out[j, a] = ylo[kb, j, a]
