@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _rng
 from ._jit import specialise
-from .brownian import tree_reset
+from .brownian import tree_meta_size, tree_reset
 from .schemes.lmc import lmc_step  # noqa: F401 (step kernels bound into the driver)
 from .schemes.poisson_midpoint import plmc_step
 from .schemes.randomized_midpoint import rlmc_step
@@ -52,7 +52,7 @@ def _run_chains(
     n_rec = rec_steps.shape[0]
     n_chunks = (n_chains + CHUNK - 1) // CHUNK
     for ck in numba.prange(n_chunks):
-        meta = np.zeros(3, np.int64)
+        meta = np.zeros(tree_meta_size(nl), np.int64)
         ylo = np.zeros((nl + 1, dim, s))
         yhi = np.zeros((nl + 1, dim, s))
         xs = np.zeros(8, np.uint64)

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _rng
 from ._jit import hot, jit
-from .brownian import tree_reset, tree_value, tree_value_inline
+from .brownian import tree_meta_size, tree_reset, tree_value, tree_value_inline
 
 # Taylor coefficients of g(x) = x + expm1(-x) and f(x) = x + 2 expm1(-x) - expm1(-2x)/2
 # (see dynamics._G_COEF/_F_COEF), used below x = 0.5 where the closed forms cancel.
@@ -190,7 +190,7 @@ def path_noise(p1s, p2s, chain, dim, s, path, nl):
     """
     n = p1s.shape[0]
     out = np.zeros((n, dim, s))
-    st = (np.zeros(3, np.int64), np.zeros((nl + 1, dim, s)), np.zeros((nl + 1, dim, s)),
+    st = (np.zeros(tree_meta_size(nl), np.int64), np.zeros((nl + 1, dim, s)), np.zeros((nl + 1, dim, s)),
           np.zeros(8, np.uint64), np.zeros((dim, s)))
     tree_reset(st[0])
     tmp = np.zeros((dim, s))

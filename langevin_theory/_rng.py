@@ -38,7 +38,7 @@ import numpy as np
 
 from ._jit import hot, jit
 
-__all__ = ["philox4x32", "normal_pair", "uniform_pair", "seed_to_key", "stream_seed",
+__all__ = ["philox4x32", "normal_pair", "normals_from_words", "uniform_pair", "seed_to_key", "stream_seed",
            "stream_normal", "stream_uniform", "stream_exponential", "standard_normals",
            "stream_normals", "stream_exponentials", "stream_draws", "TAG_PATH", "TAG_NOISE",
            "TAG_SELECT"]
@@ -211,8 +211,15 @@ def normal_pair(c0, c1, c2, c3, k0, k1):
     (separate for the two halves, so the second draw never depends on the first's path).
     """
     w = philox4x32(c0, c1, c2, c3, k0, k1)
-    z0 = _ziggurat(w[0], w[1], c0, c1, c2, c3 | np.uint64(0x80000000), k0, k1)
-    z1 = _ziggurat(w[2], w[3], c0, c1, c2, c3 | np.uint64(0x40000000), k0, k1)
+    return normals_from_words(w[0], w[1], w[2], w[3], c0, c1, c2, c3, k0, k1)
+
+
+@jit(inline="always")
+def normals_from_words(w0, w1, w2, w3, c0, c1, c2, c3, k0, k1):
+    """The two normals of :func:`normal_pair` from the Philox output words (w0..w3) of counter
+    (c0..c3): for callers that compute many Philox blocks first, in a vectorised loop."""
+    z0 = _ziggurat(w0, w1, c0, c1, c2, c3 | np.uint64(0x80000000), k0, k1)
+    z1 = _ziggurat(w2, w3, c0, c1, c2, c3 | np.uint64(0x40000000), k0, k1)
     return z0, z1
 
 

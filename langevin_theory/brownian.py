@@ -194,7 +194,14 @@ def _tables_underdamped(friction, h, nb, ns):
 #   meta[0] = cached block (-1: none), meta[1] = lowest valid level kc,
 #   meta[2] = left end (sub-units, block-local) of the cached level-kc interval; the cached
 #             level-k interval (k >= kc, an ancestor) starts at meta[2] with k low bits cleared
+#   meta[3:] = scratch for a descent's Philox words, 4 rows of nl + 1 (see tree_meta_size)
 #   ylo[k, j, :], yhi[k, j, :] = Y at the two ends of the cached level-k interval, component j
+
+@jit(inline="always")
+def tree_meta_size(nl):
+    """Length of a chain's integer tree state ``meta`` for a tree of ``nl`` levels."""
+    return 3 + 4 * (nl + 1)
+
 
 @hot
 def tree_reset(meta):
@@ -203,35 +210,82 @@ def tree_reset(meta):
     meta[2] = 0
 
 
+# Which Philox draw serves which coordinate, for every node (the block root included): a node
+# takes one normal pair per "pair slot" jp, with counter component field comp = the first
+# component it serves. Overdamped: the pair serves components comp = 2 jp and comp + 1 (a 1-D
+# path, or the last of an odd number, reads the first normal only); underdamped: the pair
+# serves the position and velocity blocks of component comp = jp.
+
+@jit(inline="always")
+def _pair_slots(dim, s):
+    return (dim + 1) // 2 if s == 1 else dim
+
+
+@jit(inline="always")
+def _pair_component(jp, s):
+    return 2 * jp if s == 1 else jp
+
+
+@jit(inline="always")
+def _store_pair(z0, z1, dst, lvl, comp, dim, s):
+    if s == 1:
+        dst[lvl, comp, 0] = z0
+        if comp + 1 < dim:
+            dst[lvl, comp + 1, 0] = z1
+    else:
+        dst[lvl, comp, 0] = z0
+        dst[lvl, comp, 1] = z1
+
+
 @jit(inline="always")
 def _park_normals(node, block, chain, k0, k1, nl, dst, lvl, dim, s):
-    """The normals of tree node ``node`` of ``block``, parked in dst[lvl] (dim, s).
-
-    The one place that fixes which Philox draw serves which coordinate. Overdamped: one normal
-    pair serves components j and j + 1 (j even), counter component field j (a 1-D path reads
-    the first normal of each pair); underdamped: one pair per component, for its position and
-    velocity blocks.
-    """
+    """The normals of tree node ``node`` of ``block``, parked in dst[lvl] (dim, s)."""
     c = _rng.counter_words((block << nl) + node, chain, 0, _rng.TAG_PATH)
-    if s == 1:
-        for j in range(0, dim, 2):
-            z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-            dst[lvl, j, 0] = z[0]
-            if j + 1 < dim:
-                dst[lvl, j + 1, 0] = z[1]
-    else:
-        for j in range(dim):
-            z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(j), k0, k1)
-            dst[lvl, j, 0] = z[0]
-            dst[lvl, j, 1] = z[1]
+    for jp in range(_pair_slots(dim, s)):
+        comp = _pair_component(jp, s)
+        z = _rng.normal_pair(c[0], c[1], c[2], c[3] | np.uint64(comp), k0, k1)
+        _store_pair(z[0], z[1], dst, lvl, comp, dim, s)
 
 
 @jit(inline="always")
-def _node_normals(kk, q, block, chain, k0, k1, nl, ylo, dim, s):
-    """The normals of the midpoint node of the level-kk interval holding q (it starts at q with
-    its kk low bits cleared), parked in ylo[kk - 1]."""
-    node = (q & -(np.int64(1) << kk)) + (np.int64(1) << (kk - 1))
-    _park_normals(node, block, chain, k0, k1, nl, ylo, kk - 1, dim, s)
+def _descent_node(q, kk):
+    """The midpoint node of the level-kk interval holding q (it starts at q with its kk low
+    bits cleared)."""
+    return (q & -(np.int64(1) << kk)) + (np.int64(1) << (kk - 1))
+
+
+@jit(inline="always")
+def _park_descent_normals(q, k, kb, block, chain, k0, k1, nl, meta, ylo, dim, s):
+    """The normals of the midpoint nodes of levels k, k - 1, ..., kb + 1 on the way down to q,
+    parked in ylo[kk - 1]; the same draws as :func:`_park_normals` node by node.
+
+    In two loops per pair slot: the Philox words of all levels first, into the scratch rows
+    of ``meta`` (one row per word, so that LLVM vectorises the loop: AVX2 runs four Philox
+    evaluations at once, ~3.4 ns each instead of ~10, measured in isolation), then the
+    ziggurat on them, whose rare rejections need a branch and stay scalar.
+    """
+    nlev = k - kb
+    stride = nl + 1
+    w0 = meta[3:3 + stride]
+    w1 = meta[3 + stride:3 + 2 * stride]
+    w2 = meta[3 + 2 * stride:3 + 3 * stride]
+    w3 = meta[3 + 3 * stride:3 + 4 * stride]
+    for jp in range(_pair_slots(dim, s)):
+        comp = np.uint64(_pair_component(jp, s))
+        for i in range(nlev):
+            c = _rng.counter_words((block << nl) + _descent_node(q, k - i), chain, 0,
+                                   _rng.TAG_PATH)
+            w = _rng.philox4x32(c[0], c[1], c[2], c[3] | comp, k0, k1)
+            w0[i] = np.int64(w[0])
+            w1[i] = np.int64(w[1])
+            w2[i] = np.int64(w[2])
+            w3[i] = np.int64(w[3])
+        for i in range(nlev):
+            c = _rng.counter_words((block << nl) + _descent_node(q, k - i), chain, 0,
+                                   _rng.TAG_PATH)
+            z = _rng.normals_from_words(np.uint64(w0[i]), np.uint64(w1[i]), np.uint64(w2[i]),
+                                        np.uint64(w3[i]), c[0], c[1], c[2], c[3] | comp, k0, k1)
+            _store_pair(z[0], z[1], ylo, k - i - 1, np.int64(comp), dim, s)
 
 
 @hot
@@ -290,14 +344,8 @@ def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, ylo, yhi, ou
     else:
         kb = np.int64(trailing_zeros(q))
         meta[2] = q
-    # (2) the normals: two levels per iteration, so that two independent Philox evaluations
-    # sit side by side in straight-line code and the CPU overlaps their latency chains
-    kk = k
-    while kk > kb:
-        _node_normals(kk, q, block, chain, k0, k1, nl, ylo, dim, s)
-        if kk - 1 > kb:
-            _node_normals(kk - 1, q, block, chain, k0, k1, nl, ylo, dim, s)
-        kk -= 2
+    # (2) the normals
+    _park_descent_normals(q, k, kb, block, chain, k0, k1, nl, meta, ylo, dim, s)
     # (3) the bridges: the values of the interval being split stay in registers from level to
     # level instead of a store and reload per level; the child interval is chosen without
     # branching on which side q lies (a coin flip per level). Overdamped components go in
