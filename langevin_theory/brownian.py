@@ -156,6 +156,8 @@ def _tables_overdamped(h, nb, ns):
     tab = np.zeros((nl + 1, 4, s, s))
     for k in range(1, nl + 1):
         half = 2.0 ** (k - 1 - ns) * h  # time length of half the level-k interval
+        # A_L = A_2L = 1 and J_L = 1/2 (the Levy construction); the tree kernel relies on the
+        # two ones being exact (tree_value_inline drops the products by them)
         tab[k, 0, 0, 0] = 1.0
         tab[k, 1, 0, 0] = 1.0
         tab[k, 2, 0, 0] = 0.5
@@ -366,12 +368,13 @@ def tree_value_inline(q, block, chain, k0, k1, tab, root, nl, meta, ylo, yhi, ou
                 # adding an exact zero changes nothing) and branch-free: LLVM turns selects
                 # on this loop's critical path back into (coin-flip) branches
                 g = float((q >> (kk - 1)) & 1)
-                t0 = tab[kk, 0, 0, 0]
-                t1 = tab[kk, 1, 0, 0]
+                # the general bridge A_L yl + J_L (yh - A_2L yl) + C_L z with the overdamped
+                # A_L = A_2L = 1 exactly (see _tables_overdamped): the products by 1 are
+                # exact, so dropping them changes no bit and shortens the dependency chain
                 t2 = tab[kk, 2, 0, 0]
                 t3 = tab[kk, 3, 0, 0]
-                ym = t0 * yl + t2 * (yh - t1 * yl) + t3 * ylo[kk - 1, j, 0]
-                wm = t0 * wl + t2 * (wh - t1 * wl) + t3 * ylo[kk - 1, jj, 0]
+                ym = yl + t2 * (yh - yl) + t3 * ylo[kk - 1, j, 0]
+                wm = wl + t2 * (wh - wl) + t3 * ylo[kk - 1, jj, 0]
                 yl, yh = g * ym + (1.0 - g) * yl, g * yh + (1.0 - g) * ym
                 wl, wh = g * wm + (1.0 - g) * wl, g * wh + (1.0 - g) * wm
                 # component jj first: for an unpaired last component (jj = j) the j values,
