@@ -190,8 +190,8 @@ def path_noise(p1s, p2s, chain, dim, s, path, nl):
     """
     n = p1s.shape[0]
     out = np.zeros((n, dim, s))
-    st = (np.zeros(tree_meta_size(nl), np.int64), np.zeros((nl + 1, dim, s)), np.zeros((nl + 1, dim, s)),
-          np.zeros(8, np.uint64), np.zeros((dim, s)))
+    st = (np.zeros(tree_meta_size(nl), np.int64), np.zeros((nl + 1, dim, s)),
+          np.zeros((nl + 1, dim, s)), np.zeros(8, np.uint64), np.zeros((dim, s)))
     tree_reset(st[0])
     tmp = np.zeros((dim, s))
     coupled, k0, k1, tab, root, nl_, h_sub, gamma, rk0, rk1 = path

@@ -38,8 +38,8 @@ import numpy as np
 
 from ._jit import hot, jit
 
-__all__ = ["philox4x32", "normal_pair", "normals_from_words", "uniform_pair", "seed_to_key", "stream_seed",
-           "stream_normal", "stream_uniform", "stream_exponential", "standard_normals",
+__all__ = ["philox4x32", "normal_pair", "normals_from_words", "uniform_pair", "seed_to_key",
+           "stream_seed", "stream_normal", "stream_uniform", "stream_exponential", "standard_normals",
            "stream_normals", "stream_exponentials", "stream_draws", "TAG_PATH", "TAG_NOISE",
            "TAG_SELECT"]
 
