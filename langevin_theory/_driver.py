@@ -47,7 +47,7 @@ def _run_chains(
     # the number of state blocks (1 overdamped, 2 underdamped) is a compile-time constant, so
     # the overdamped kernel carries no underdamped branches (measured: ~8 % of a PLMC step)
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
-    coupled, k0, k1, tab, root, nl, h_sub, gamma, rk0, rk1 = path
+    coupled, k0, k1, tab, nl, h_sub, gamma, rk0, rk1 = path
     cfg = (coupled, k0, k1, nl, h_sub, gamma, rk0, rk1)
     n_rec = rec_steps.shape[0]
     n_chunks = (n_chains + CHUNK - 1) // CHUNK
@@ -106,7 +106,6 @@ def _run_chains(
                     gap_scale,
                     cfg,
                     tab,
-                    root,
                     meta,
                     ylo,
                     yhi,

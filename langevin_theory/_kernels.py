@@ -6,7 +6,7 @@ Conventions inside kernels
   number of blocks (1 or 2); the paper's matrices are ``block ⊗ I_d`` (see ``dynamics``).
 * Time along the Brownian path is measured in integer *sub-units* (see ``brownian``); a step
   covers ``[p, p + m_step)`` sub-units. ``h_sub`` converts sub-units to time.
-* ``path`` is the tuple (coupled, k0, k1, tab, root, nl, h_sub, gamma, rk0, rk1): whether noise
+* ``path`` is the tuple (coupled, k0, k1, tab, nl, h_sub, gamma, rk0, rk1): whether noise
   comes from the shared Brownian tree (coupled) or is drawn directly (fast mode), the tree key
   and tables, and the run key ``rk`` for the chain's own streams (fast noise, midpoint selection).
 * per chain: the tree cache (meta, ylo, yhi), ``xs`` the two xoshiro256** stream states
@@ -82,7 +82,7 @@ def apply_A_sub(out, a01, a11, y, s):
 
 
 @jit(inline="always")
-def piece(p1, p2, cfg, tab, root, meta, ylo, yhi, xs, t1, chain, out):
+def piece(p1, p2, cfg, tab, meta, ylo, yhi, xs, t1, chain, out):
     """The noise N(p1, p2) of the flow over [p1, p2) sub-units into ``out`` (dim, s).
 
     Its law is N(0, Gamma^2_{(p2 - p1) h_sub}). Coupled mode reads it off the Brownian tree,
@@ -98,7 +98,7 @@ def piece(p1, p2, cfg, tab, root, meta, ylo, yhi, xs, t1, chain, out):
             for a in range(s):
                 out[j, a] = 0.0
     elif coupled:
-        piece_coupled(p1, p2, cfg, tab, root, meta, ylo, yhi, t1, chain, out)
+        piece_coupled(p1, p2, cfg, tab, meta, ylo, yhi, t1, chain, out)
     else:
         c00, c10, c11 = noise_chol((p2 - p1) * h_sub, gamma, s)
         for j in range(dim):
@@ -131,7 +131,7 @@ def _cached_value(q, block, meta, ylo, yhi, out):
 
 
 @hot
-def piece_coupled(p1, p2, cfg, tab, root, meta, ylo, yhi, t1, chain, out):
+def piece_coupled(p1, p2, cfg, tab, meta, ylo, yhi, t1, chain, out):
     """Coupled-mode :func:`piece`: N(p1, p2) = Y(p2) - A_{p2 - p1} Y(p1), block by block."""
     coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg
     dim = out.shape[0]
@@ -144,22 +144,22 @@ def piece_coupled(p1, p2, cfg, tab, root, meta, ylo, yhi, t1, chain, out):
         # Y(p1) is nearly always the tree's last query (the previous piece's end): read it off
         # the cache without a call; tree_value would return the same numbers
         if not _cached_value(q1, b1, meta, ylo, yhi, t1):
-            tree_value(q1, b1, chain, k0, k1, tab, root, nl, meta, ylo, yhi, t1)
-        tree_value_inline(q2, b2, chain, k0, k1, tab, root, nl, meta, ylo, yhi, out)
+            tree_value(q1, b1, chain, k0, k1, tab, nl, meta, ylo, yhi, t1)
+        tree_value_inline(q2, b2, chain, k0, k1, tab, nl, meta, ylo, yhi, out)
         a01, a11, _, _ = flow((q2 - q1) * h_sub, gamma, s)
         apply_A_sub(out, a01, a11, t1, s)
         return
     # the interval crosses block ends: N = A_{p2-e} N(p1, e) + N(e, p2), block by block
     full = np.int64(1) << nl
-    tree_value(q1, b1, chain, k0, k1, tab, root, nl, meta, ylo, yhi, t1)
-    tree_value(full, b1, chain, k0, k1, tab, root, nl, meta, ylo, yhi, out)
+    tree_value(q1, b1, chain, k0, k1, tab, nl, meta, ylo, yhi, t1)
+    tree_value(full, b1, chain, k0, k1, tab, nl, meta, ylo, yhi, out)
     a01, a11, _, _ = flow((full - q1) * h_sub, gamma, s)
     apply_A_sub(out, a01, a11, t1, s)
     for b in range(b1 + 1, b2 + 1):
         qe = full if b < b2 else q2
         if qe == 0:
             break
-        tree_value(qe, b, chain, k0, k1, tab, root, nl, meta, ylo, yhi, t1)
+        tree_value(qe, b, chain, k0, k1, tab, nl, meta, ylo, yhi, t1)
         a01, a11, _, _ = flow(qe * h_sub, gamma, s)
         for j in range(dim):
             if s == 1:
@@ -194,11 +194,11 @@ def path_noise(p1s, p2s, chain, dim, s, path, nl):
           np.zeros((nl + 1, dim, s)), np.zeros(8, np.uint64), np.zeros((dim, s)))
     tree_reset(st[0])
     tmp = np.zeros((dim, s))
-    coupled, k0, k1, tab, root, nl_, h_sub, gamma, rk0, rk1 = path
+    coupled, k0, k1, tab, nl_, h_sub, gamma, rk0, rk1 = path
     cfg = (coupled, k0, k1, nl_, h_sub, gamma, rk0, rk1)
     meta, ylo, yhi, xs, t1 = st
     for i in range(n):
-        piece(p1s[i], p2s[i], cfg, tab, root, meta, ylo, yhi, xs, t1, chain, tmp)
+        piece(p1s[i], p2s[i], cfg, tab, meta, ylo, yhi, xs, t1, chain, tmp)
         for j in range(dim):
             for a in range(s):
                 out[i, j, a] = tmp[j, a]

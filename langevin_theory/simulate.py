@@ -239,7 +239,7 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
         if n_steps * m_fine >= 1 << (19 + brownian.block_levels):
             raise ValueError("the run is longer than the Brownian path supports "
                              f"({1 << (19 + brownian.block_levels)} fine steps)")
-        tab, root = brownian.tables(dynamics)
+        tab = brownian.tables(dynamics)
         nl = brownian.levels
         m_step = m_fine << brownian.sub_levels
         h_sub = brownian.fine_step / 2.0 ** brownian.sub_levels
@@ -249,7 +249,7 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     else:
         # fast mode: no tree; positions are still counted in sub-units of the scheme's grid
         unit = h / K
-        tab, root = _tables_overdamped(1.0, 1, 0)
+        tab = _tables_overdamped(1.0, 1, 0)
         nl = 1
         m_step = np.int64(K) << SUB_LEVELS
         h_sub = unit / 2.0 ** SUB_LEVELS
@@ -258,9 +258,8 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
         vk0, vk1 = rk0, rk1
     if underdamped and tab.shape[-1] != 2:
         tab = np.zeros((tab.shape[0], 4, 2, 2))
-        root = np.zeros((2, 2))
     path = (coupled, np.uint64(k0), np.uint64(k1), np.ascontiguousarray(tab),
-            np.ascontiguousarray(root), np.int64(nl), float(h_sub), float(gamma),
+            np.int64(nl), float(h_sub), float(gamma),
             np.uint64(rk0), np.uint64(rk1))
 
     # ------------------------------------------------------------------ run
