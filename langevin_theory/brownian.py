@@ -307,7 +307,8 @@ def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
 @jit(inline="always")
 def tree_value_inline(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
     """:func:`tree_value`, IR-inlined into the caller: for the one hot call site (a PLMC
-    midpoint), where a call passing five arrays cost more than a tree level."""
+    midpoint), where a call passing the tree's arrays cost more than a tree level (measured
+    with six array arguments)."""
     dim = out.shape[0]
     s = out.shape[1]
     if meta[0] != block:
