@@ -56,6 +56,7 @@ def _run_chains(
         ylo = np.zeros((nl + 1, dim, s))
         yhi = np.zeros((nl + 1, dim, s))
         xs = np.zeros(8, np.uint64)
+        pending = np.zeros(1, np.int64)
         t1 = np.zeros((dim, s))
         g0 = np.zeros(dim)
         gm = np.zeros(dim)
@@ -70,6 +71,7 @@ def _run_chains(
             # the chain's own streams: fast-mode noise and midpoint selection
             _rng.stream_seed(xs, 0, rk0, rk1, c, _rng.TAG_NOISE)
             _rng.stream_seed(xs, 4, rk0, rk1, c, _rng.TAG_SELECT)
+            pending[0] = -1  # PLMC OPTION 1: no midpoint drawn yet
             for j in range(dim):
                 x[j] = x0[c, j]
             if s == 2:
@@ -110,6 +112,7 @@ def _run_chains(
                     ylo,
                     yhi,
                     xs,
+                    pending,
                     t1,
                     c,
                     params,

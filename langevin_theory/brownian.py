@@ -161,7 +161,7 @@ def _tables_overdamped(h, nb, ns):
     for k in range(1, nl + 1):
         half = 2.0 ** (k - 1 - ns) * h  # time length of half the level-k interval
         # A_L = A_2L = 1 and J_L = 1/2 (the Levy construction); the tree kernel relies on the
-        # two ones being exact (tree_value_inline drops the products by them)
+        # two ones being exact (tree_value drops the products by them)
         tab[k, 0, 0, 0] = 1.0
         tab[k, 1, 0, 0] = 1.0
         tab[k, 2, 0, 0] = 0.5
@@ -298,17 +298,52 @@ def _park_descent_normals(q, k, kb, block, chain, k0, k1, nl, meta, ylo, dim, s)
             _store_pair(z[0], z[1], ylo, k - i - 1, np.int64(comp), dim, s)
 
 
-@hot
-def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
-    """Write Y_block(q) (block-local, q in [0, 2**nl] sub-units) into ``out`` (dim, s)."""
-    tree_value_inline(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out)
+@jit(inline="always")
+def _cached_level(q, meta):
+    """(k, lk): the lowest cached level k whose interval [lk, lk + 2^k] holds q (q >= 1, in the
+    cached block).
+
+    Computed rather than searched level by level (a loop with a data-dependent exit: ~20 ns a
+    query, measured). The level-k ancestor of the cached interval starts at lk = meta[2] with
+    its k low bits cleared, so it holds q in [lk, lk + 2^k) iff q and meta[2] agree above bit k
+    (bit_length(q ^ meta[2]) <= k), and q in (lk, lk + 2^k] iff q - 1 and meta[2] do.
+    """
+    base = meta[2]
+    k_open = 64 - np.int64(leading_zeros(np.uint64(q ^ base)))
+    k_shut = 64 - np.int64(leading_zeros(np.uint64((q - 1) ^ base)))
+    k = max(meta[1], min(k_open, k_shut))
+    return k, base & -(np.int64(1) << k)
 
 
 @jit(inline="always")
-def tree_value_inline(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
-    """:func:`tree_value`, IR-inlined into the caller: for the one hot call site (a PLMC
-    midpoint), where a call passing the tree's arrays cost more than a tree level (measured
-    with six array arguments)."""
+def tree_lookup(q, block, meta, ylo, yhi, out):
+    """If Y_block(q) is an end of a cached interval, copy it into ``out``, update the cache state
+    exactly as :func:`tree_value` would, and return True; otherwise touch nothing and return
+    False (the query needs a descent).
+
+    Inlined into the chain loop, this serves the step end of a PLMC step with a midpoint (an end
+    of the cached ancestor that spans the step) without the call into the tree.
+    """
+    if meta[0] != block or q == 0:
+        return False
+    k, lk = _cached_level(q, meta)
+    if q == lk:
+        src_hi = False
+    elif q == lk + (np.int64(1) << k):
+        src_hi = True
+    else:
+        return False
+    meta[1] = k
+    meta[2] = lk
+    for j in range(out.shape[0]):
+        for a in range(out.shape[1]):
+            out[j, a] = yhi[k, j, a] if src_hi else ylo[k, j, a]
+    return True
+
+
+@hot
+def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
+    """Write Y_block(q) (block-local, q in [0, 2**nl] sub-units) into ``out`` (dim, s)."""
     dim = out.shape[0]
     s = out.shape[1]
     if meta[0] != block:
@@ -329,16 +364,7 @@ def tree_value_inline(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
             for a in range(s):
                 out[j, a] = 0.0
         return
-    # the lowest cached level k whose interval holds q, computed rather than searched level by
-    # level (a loop with a data-dependent exit: ~20 ns a query, measured). The level-k ancestor
-    # of the cached interval starts at lk = meta[2] with its k low bits cleared, so it holds q
-    # in [lk, lk + 2^k) iff q and meta[2] agree above bit k (bit_length(q ^ meta[2]) <= k), and
-    # q in (lk, lk + 2^k] iff q - 1 and meta[2] do; q >= 1 here.
-    base = meta[2]
-    k_open = 64 - np.int64(leading_zeros(np.uint64(q ^ base)))
-    k_shut = 64 - np.int64(leading_zeros(np.uint64((q - 1) ^ base)))
-    k = max(meta[1], min(k_open, k_shut))
-    lk = base & -(np.int64(1) << k)
+    k, lk = _cached_level(q, meta)
     # Then three steps over the levels between k and kb, the level at which q is an interval
     # end: (1) the intervals on the way down, from q's bits alone; (2) the normals of their
     # midpoint nodes, parked in ylo[kk - 1] until (3), the bridge arithmetic, consumes them.

@@ -135,29 +135,20 @@ class Ref:
 def plmc_selections(draws, K, option, n_steps):
     """Midpoint sets from the selection stream's draws, as the scheme's docstring defines them.
 
-    OPTION 1 (``draws`` are Exp(1)): i_1 = G_1, i_{k+1} = i_k + 1 + G_{k+1} with
-    G = floor(E / lambda), lambda = -log(1 - 1/K), a Geometric(1/K) number of failures,
-    stopping at K (one draw per gap, including the one that overshoots). OPTION 2 (``draws``
-    are uniforms): i = floor(U K).
+    OPTION 1 (``draws`` are Exp(1)): one Bernoulli(1/K) process over all n_steps * K slots of
+    the run, drawn as gaps: the selected slots are s_1 = G_1, s_{k+1} = s_k + 1 + G_{k+1} with
+    G = floor(E / lambda), lambda = -log(1 - 1/K), a Geometric(1/K) number of failures; step t
+    gets {s - t K : t K <= s < (t + 1) K}. OPTION 2 (``draws`` are uniforms): i = floor(U K).
     """
+    if option == 2:
+        return [{min(int(draws[t] * K), K - 1)} for t in range(n_steps)]
     # the kernel multiplies by 1/lambda (computed once per run): the same rounding here
     scale = -1.0 / math.log1p(-1.0 / K) if K > 1 else 0.0
-    sels, pos = [], 0
-    for _ in range(n_steps):
-        if option == 2:
-            sels.append({min(int(draws[pos] * K), K - 1)})
-            pos += 1
-            continue
-        sel, i = set(), -1
-        while True:
-            e = draws[pos]
-            pos += 1
-            g = math.floor(e * scale)
-            if g >= K:
-                break
-            i = i + 1 + int(g)
-            if i >= K:
-                break
-            sel.add(i)
-        sels.append(sel)
-    return sels
+    sels = [set() for _ in range(n_steps)]
+    pos, slot = 0, -1
+    while True:
+        slot += 1 + int(math.floor(draws[pos] * scale))
+        pos += 1
+        if slot >= n_steps * K:
+            return sels
+        sels[slot // K].add(slot % K)

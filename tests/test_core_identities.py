@@ -6,11 +6,13 @@
 * constant drift: PLMC(alpha, K) == LMC(alpha/K) pathwise; PLMC with K = 1 == LMC;
 * OPTION 2 == RLMC with u on the grid {0, 1/K, ...} (overdamped).
 """
+import numba
 import numpy as np
 import pytest
 
 import langevin_theory as lt
 from langevin_theory._kernels import selection_draws
+from langevin_theory.brownian import tree_lookup, tree_meta_size, tree_reset, tree_value
 from langevin_theory._rng import seed_to_key
 from numpy_reference import Ref, plmc_selections
 
@@ -233,6 +235,72 @@ def test_path_values_do_not_depend_on_query_order(dim):
         shuffled[perm] = path.noise(starts[perm], pts[perm], chain=2, dim=dim, dynamics=dyn)
         assert np.array_equal(inorder, fresh)
         assert np.array_equal(shuffled, fresh)
+
+
+@numba.njit
+def _lookups_against_tree_value(qs, k0, k1, tab, nl, dim, s):
+    """For each query q (block 0, in order): whether brownian.tree_lookup served it, whether it
+    agreed with tree_value (value and cache state) when it did and touched nothing when it did
+    not, and whether q was an end of a cached interval, checked level by level (independently
+    of tree_lookup's bit arithmetic)."""
+    n = qs.shape[0]
+    meta = np.zeros(tree_meta_size(nl), np.int64)
+    ylo = np.zeros((nl + 1, dim, s))
+    yhi = np.zeros((nl + 1, dim, s))
+    tree_reset(meta)
+    out = np.zeros((dim, s))
+    seen = np.zeros((dim, s))
+    hit = np.zeros(n, np.bool_)
+    agree = np.zeros(n, np.bool_)
+    cached_end = np.zeros(n, np.bool_)
+    for i in range(n):
+        q = qs[i]
+        # level by level: the cached level-k interval (k >= meta[1]) starts at meta[2] with k
+        # low bits cleared
+        is_end = False
+        if meta[0] == 0 and q > 0:
+            for k in range(meta[1], nl + 1):
+                lk = meta[2] & -(np.int64(1) << k)
+                if q == lk or q == lk + (np.int64(1) << k):
+                    is_end = True
+        cached_end[i] = is_end
+        before = meta.copy()
+        seen[:, :] = np.nan
+        hit[i] = tree_lookup(q, 0, meta, ylo, yhi, seen)
+        after = meta.copy()
+        meta[:] = before
+        tree_value(q, 0, 0, k0, k1, tab, nl, meta, ylo, yhi, out)
+        if hit[i]:
+            agree[i] = np.array_equal(seen, out) and np.array_equal(after[:3], meta[:3])
+        else:
+            agree[i] = np.all(np.isnan(seen)) and np.array_equal(after, before)
+    return hit, agree, cached_end
+
+
+@pytest.mark.parametrize("dyn", list(DYNAMICS))
+def test_tree_lookup_serves_exactly_the_cached_ends(dyn):
+    """The inline fast path of a coupled noise piece: ``tree_lookup`` answers a query exactly
+    when it is an end of a cached interval, with ``tree_value``'s numbers and cache state, and
+    touches nothing otherwise. Queries: a PLMC-like pattern (a midpoint, then the step end) and
+    random points, both orders mixed."""
+    path = lt.BrownianPath(seed=4, fine_step=0.01, block_levels=8, sub_levels=3)
+    nl = path.levels
+    rng = np.random.default_rng(3)
+    step = 2 ** (path.sub_levels + 3)   # 8 fine steps per step
+    qs = []
+    for t in range(2 ** 8 // 8):
+        qs += [t * step + int(rng.integers(0, 8)) * 2 ** path.sub_levels, (t + 1) * step]
+        if t % 5 == 0:
+            qs.append(int(rng.integers(0, 2 ** nl + 1)))
+    qs = np.array(qs, np.int64)
+    dynamics = DYNAMICS[dyn]
+    hit, agree, cached_end = _lookups_against_tree_value(
+        qs, np.uint64(path.key[0]), np.uint64(path.key[1]), path.tables(dynamics), nl, 3,
+        dynamics.blocks)
+    print(f"{dyn}: {hit.sum()} of {qs.size} queries served from the cache")
+    assert agree.all()
+    assert np.array_equal(hit, cached_end)
+    assert 0.2 * qs.size < hit.sum() < 0.9 * qs.size  # both paths exercised
 
 
 def test_results_do_not_depend_on_threads_or_chunking():

@@ -97,20 +97,40 @@ def test_coupled_and_fast_modes_have_the_same_law(scheme, dyn):
 
 @pytest.mark.parametrize("K", [2, 5, 16])
 def test_option1_midpoint_counts_are_binomial(K):
+    """Each step's midpoint count is Bin(K, 1/K), and independent of the previous step's.
+
+    A chain draws one Bernoulli(1/K) process over all its slots, the gap that overshoots a step
+    carried into the next, so the steps after the first are the ones to check. Runs of 1, 2
+    and 3 steps share every chain's selection stream (same rng), so step t's count is the
+    difference of the per-chain gradient counts of the t- and (t-1)-step runs.
+    """
     n = 100_000
-    r = lt.simulate(lt.targets.LogCosh(), lt.schemes.PoissonMidpoint(K, option=1),
-                    step_size=0.1, n_steps=1, n_chains=n, rng=K)
-    counts = r.grad_evals_per_chain - 1  # one gradient at the start point, one per midpoint
+    evals = [np.zeros(n, np.int64)]
+    for T in (1, 2, 3):
+        r = lt.simulate(lt.targets.LogCosh(), lt.schemes.PoissonMidpoint(K, option=1),
+                        step_size=0.1, n_steps=T, n_chains=n, rng=K)
+        evals.append(r.grad_evals_per_chain)
+    # one gradient at the step's start point, one per midpoint
+    counts = [evals[t] - evals[t - 1] - 1 for t in (1, 2, 3)]
     kmax = min(K, 4)
-    observed = np.array([np.sum(counts == k) for k in range(kmax)] + [np.sum(counts >= kmax)])
     pmf = stats.binom(K, 1 / K)
     expected = n * np.append(pmf.pmf(np.arange(kmax)), pmf.sf(kmax - 1))
-    chi2 = stats.chisquare(observed, expected)
-    print(f"K={K}: observed {observed}, expected {np.round(expected)}; p={chi2.pvalue:.3f}")
-    assert chi2.pvalue > 1e-3
-    # P(no midpoint) = (1 - 1/K)^K, the Poisson(1) limit e^-1 for large K (notes 8.5)
-    p0 = (1 - 1 / K) ** K
-    assert abs(observed[0] / n - p0) < Z * np.sqrt(p0 * (1 - p0) / n)
+    for t, c in enumerate(counts, 1):
+        observed = np.array([np.sum(c == k) for k in range(kmax)] + [np.sum(c >= kmax)])
+        chi2 = stats.chisquare(observed, expected)
+        print(f"K={K} step {t}: observed {observed}, expected {np.round(expected)}; "
+              f"p={chi2.pvalue:.3f}")
+        assert chi2.pvalue > 1e-3
+        # P(no midpoint) = (1 - 1/K)^K, the Poisson(1) limit e^-1 for large K (notes 8.5)
+        p0 = (1 - 1 / K) ** K
+        assert abs(observed[0] / n - p0) < Z * np.sqrt(p0 * (1 - p0) / n)
+    for t in (1, 2):
+        table = np.array([[np.sum((np.minimum(counts[t - 1], 2) == a)
+                                  & (np.minimum(counts[t], 2) == b)) for b in range(3)]
+                          for a in range(3)])
+        p = stats.chi2_contingency(table).pvalue
+        print(f"K={K}: counts of steps {t} and {t + 1} (capped at 2) independent, p={p:.3f}")
+        assert p > 1e-3
 
 
 @pytest.mark.parametrize("K", [3, 10])

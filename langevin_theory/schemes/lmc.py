@@ -57,6 +57,7 @@ def lmc_step(
     ylo,
     yhi,
     xs,
+    pending,
     t1,
     chain,
     params,

@@ -4,9 +4,13 @@ One step of size alpha emulates K steps of the fine chain S(A, G, Gamma, b, alph
 with the corrections of notes section 9). With h = alpha/K, X = X^P_t and b_0 = b(X):
 
 1. draw the midpoint set I = {i_1 < ... < i_N} in {0, ..., K-1}:
-   OPTION 1: each i independently with probability 1/K (N ~ Bin(K, 1/K)), drawn as geometric
-   gaps G = floor(E / lambda), E ~ Exp(1) (an exponential ziggurat), lambda = -log(1 - 1/K),
-   so the cost does not grow with K; OPTION 2: exactly one i = u ~ Unif{0..K-1};
+   OPTION 1: each i independently with probability 1/K (N ~ Bin(K, 1/K)). A chain draws one
+   Bernoulli(1/K) process over all the slots of its run, as geometric gaps G = floor(E /
+   lambda) between selected slots, E ~ Exp(1) (an exponential ziggurat), lambda = -log(1 -
+   1/K); the gap that overshoots a step's last slot carries into the next step (the slots are
+   independent, so each step's set is still Bernoulli(1/K) slot by slot and independent of the
+   other steps'). One draw per midpoint, E[N] = 1 per step, and a cost that does not grow with
+   K; OPTION 2: exactly one i = u ~ Unif{0..K-1};
 2. the noise to each midpoint, M_k = A_{(i_k - i_{k-1})h} M_{k-1} + N(i_{k-1} h, i_k h), M_0 = 0,
    and to the end, M_{N+1} with i_{N+1} = K (**not** K-1 as the extracted text says);
 3. midpoints X^_{i} = A_{ih} X + G_{ih} b_0 + M_k;
@@ -25,9 +29,9 @@ grad F(X)) + sqrt(2) (B_alpha - B_0), and OPTION 2 is RLMC with u restricted to 
 
 from __future__ import annotations
 
-import math
 import numbers
 
+from .._jit import jit
 from .._kernels import flow, piece
 from .._rng import stream_exponential, stream_uniform
 from .base import Scheme, register
@@ -81,6 +85,19 @@ class PoissonMidpoint(Scheme):
         return f"PoissonMidpoint(substeps={self.substeps}, option={self.option})"
 
 
+@jit(inline="always")
+def _geometric_gap(xs, gap_scale):
+    """The number G of unselected slots before the next selected one, G ~ Geometric(1/K)
+    (P(G >= g) = (1 - 1/K)^g), drawn as G = floor(E / lambda), E ~ Exp(1) from the chain's
+    selection stream, lambda = -log(1 - 1/K) and ``gap_scale`` = 1 / lambda (K = 1: 0, so every
+    slot is selected).
+
+    E * gap_scale >= 0, so ``int`` (truncation) is the floor; the clamp only guards int64
+    against an astronomically unlikely draw (it would mean a gap of 4e18 slots).
+    """
+    return int(min(stream_exponential(xs, 4) * gap_scale, 4.0e18))
+
+
 def plmc_step(
     x,
     v,
@@ -98,6 +115,7 @@ def plmc_step(
     ylo,
     yhi,
     xs,
+    pending,
     t1,
     chain,
     params,
@@ -122,16 +140,16 @@ def plmc_step(
     prev = 0
     i = -1
     c0s, c1s = 0.0, 0.0
+    if option == 1:
+        # the next selected slot of the chain's Bernoulli(1/K) process over all slots of the
+        # run, counted from this step's slot 0 (the last step's overshoot, carried over)
+        i = pending[0]
+        if i < 0:  # the chain's first step
+            i = _geometric_gap(xs, gap_scale)
     while True:
         if option == 1:
-            # geometric number of non-selected slots before the next selected one:
-            # G = floor(E / lambda), E ~ Exp(1), lambda = -log(1 - 1/K), gap_scale = 1 / lambda
-            # (P(G >= g) = (1 - 1/K)^g; K = 1: gap_scale = 0, every slot is selected)
-            gf = math.floor(stream_exponential(xs, 4) * gap_scale)
-            if gf >= K:
-                break
-            i = i + 1 + int(gf)
             if i >= K:
+                pending[0] = i - K
                 break
         else:
             if i >= 0:
@@ -162,9 +180,14 @@ def plmc_step(
                 M[j, 0] = M[j, 0] + a01 * M[j, 1] + W[j, 0]
                 M[j, 1] = a11 * M[j, 1] + W[j, 1]
         prev = i
-        if i == 0 and skip0:
+        if option == 1:
+            # the next selected slot is drawn now, before this midpoint's gradient: the loop's
+            # exit test then resolves early and a mispredicted exit costs less (measured: 2.22x
+            # -> 2.14x LMC's step cost, against drawing it after the gradient)
+            i = i + 1 + _geometric_gap(xs, gap_scale)
+        if prev == 0 and skip0:
             continue
-        a01i, _, g0i, _ = flow(i * hs, gamma, s)
+        a01i, _, g0i, _ = flow(prev * hs, gamma, s)
         for j in range(dim):
             if s == 1:
                 xm[j] = x[j] - g0i * g0[j] + M[j, 0]
@@ -177,7 +200,7 @@ def plmc_step(
             for j in range(dim):
                 corr[j, 0] -= h * (gm[j] - g0[j])
         else:
-            a01c, a11c, _, _ = flow((K - 1 - i) * hs, gamma, s)
+            a01c, a11c, _, _ = flow((K - 1 - prev) * hs, gamma, s)
             _, _, gh0, gh1 = flow(hs, gamma, s)
             c0s = K * (gh0 + a01c * gh1)
             c1s = K * (a11c * gh1)

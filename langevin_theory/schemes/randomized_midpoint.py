@@ -84,6 +84,7 @@ def rlmc_step(
     ylo,
     yhi,
     xs,
+    pending,
     t1,
     chain,
     params,
