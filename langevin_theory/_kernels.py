@@ -101,7 +101,7 @@ def piece(p1, p2, cfg, tab, meta, ylo, yhi, xs, t1, chain, out):
     elif coupled:
         b1 = p1 >> nl
         b2 = p2 >> nl
-        if b1 == b2 and _cached_value(p1 - (b1 << nl), b1, meta, ylo, yhi, t1):
+        if b1 == b2 and tree_lookup(p1 - (b1 << nl), b1, meta, ylo, yhi, t1):
             # the common case, inline: Y(p1) is the tree's last query, and Y(p2) is either an
             # end of a cached interval too (the end of a PLMC step that had a midpoint: no
             # call at all) or one call to the tree. Same numbers as piece_coupled; the call
@@ -124,26 +124,6 @@ def piece(p1, p2, cfg, tab, meta, ylo, yhi, xs, t1, chain, out):
                 z1 = _rng.stream_normal(xs, 0)
                 out[j, 0] = c00 * z0
                 out[j, 1] = c10 * z0 + c11 * z1
-
-
-@jit(inline="always")
-def _cached_value(q, block, meta, ylo, yhi, out):
-    """Copy Y_block(q) into ``out`` and return True if q is an end of the tree cache's lowest
-    interval (the last query's level), else return False and touch nothing."""
-    if meta[0] != block:
-        return False
-    k = meta[1]
-    if q == meta[2]:
-        for j in range(out.shape[0]):
-            for a in range(out.shape[1]):
-                out[j, a] = ylo[k, j, a]
-        return True
-    if q == meta[2] + (np.int64(1) << k):
-        for j in range(out.shape[0]):
-            for a in range(out.shape[1]):
-                out[j, a] = yhi[k, j, a]
-        return True
-    return False
 
 
 @hot

@@ -317,15 +317,21 @@ def _cached_level(q, meta):
 
 @jit(inline="always")
 def tree_lookup(q, block, meta, ylo, yhi, out):
-    """If Y_block(q) is an end of a cached interval, copy it into ``out``, update the cache state
-    exactly as :func:`tree_value` would, and return True; otherwise touch nothing and return
-    False (the query needs a descent).
+    """If Y_block(q) is known without a descent (q = 0, or an end of a cached interval), copy it
+    into ``out``, update the cache state as :func:`tree_value` does, and return True; otherwise
+    touch nothing and return False (the query needs a descent, or ``block`` is not cached).
 
-    Inlined into the chain loop, this serves the step end of a PLMC step with a midpoint (an end
-    of the cached ancestor that spans the step) without the call into the tree.
+    :func:`tree_value` starts with it; inlined into the chain loop, it serves the start of a
+    coupled noise piece (the last query) and the end of a PLMC step with a midpoint (an end of
+    the cached ancestor that spans the step) without a call into the tree.
     """
-    if meta[0] != block or q == 0:
+    if meta[0] != block:
         return False
+    if q == 0:
+        for j in range(out.shape[0]):
+            for a in range(out.shape[1]):
+                out[j, a] = 0.0
+        return True
     k, lk = _cached_level(q, meta)
     if q == lk:
         src_hi = False
@@ -359,12 +365,11 @@ def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
             if s == 2:
                 ylo[nl, j, 1] = 0.0
                 yhi[nl, j, 1] = tab[0, 0, 1, 0] * z0 + tab[0, 0, 1, 1] * yhi[nl, j, 1]
-    if q == 0:
-        for j in range(dim):
-            for a in range(s):
-                out[j, a] = 0.0
+    if tree_lookup(q, block, meta, ylo, yhi, out):
         return
-    k, lk = _cached_level(q, meta)
+    # q lies strictly inside the lowest cached interval holding it, at level k (recomputed
+    # here: a few bit operations against the descent's ~10 levels)
+    k, _ = _cached_level(q, meta)
     # Then three steps over the levels between k and kb, the level at which q is an interval
     # end: (1) the intervals on the way down, from q's bits alone; (2) the normals of their
     # midpoint nodes, parked in ylo[kk - 1] until (3), the bridge arithmetic, consumes them.
@@ -374,13 +379,9 @@ def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
     # holds q strictly inside, the level-kk interval holding q starts at q with its kk low bits
     # cleared (the descent goes right iff bit kk - 1 of q is set), and q first becomes an end
     # (a left end) at level tz(q), its number of trailing zero bits: nothing to store but the
-    # new lowest interval's left end.
-    if q == lk or q == lk + (np.int64(1) << k):
-        kb = k
-        meta[2] = lk
-    else:
-        kb = np.int64(trailing_zeros(q))
-        meta[2] = q
+    # new lowest interval's left end, q itself.
+    kb = np.int64(trailing_zeros(q))
+    meta[2] = q
     # (2) the normals
     _park_descent_normals(q, k, kb, block, chain, k0, k1, nl, meta, ylo, dim, s)
     # (3) the bridges: the values of the interval being split stay in registers from level to
@@ -447,11 +448,6 @@ def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
                 yhi[kk - 1, j, 0] = h0
                 yhi[kk - 1, j, 1] = h1
     meta[1] = kb
-    if q == meta[2]:
-        for j in range(dim):
-            for a in range(s):
-                out[j, a] = ylo[kb, j, a]
-    else:
-        for j in range(dim):
-            for a in range(s):
-                out[j, a] = yhi[kb, j, a]
+    for j in range(dim):
+        for a in range(s):
+            out[j, a] = ylo[kb, j, a]

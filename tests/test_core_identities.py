@@ -240,9 +240,9 @@ def test_path_values_do_not_depend_on_query_order(dim):
 @numba.njit
 def _lookups_against_tree_value(qs, k0, k1, tab, nl, dim, s):
     """For each query q (block 0, in order): whether brownian.tree_lookup served it, whether it
-    agreed with tree_value (value and cache state) when it did and touched nothing when it did
-    not, and whether q was an end of a cached interval, checked level by level (independently
-    of tree_lookup's bit arithmetic)."""
+    agreed with tree_value (cache state) and with a fresh cache's value when it did and touched
+    nothing when it did not, and whether q was 0 or an end of a cached interval, checked level
+    by level (independently of tree_lookup's bit arithmetic)."""
     n = qs.shape[0]
     meta = np.zeros(tree_meta_size(nl), np.int64)
     ylo = np.zeros((nl + 1, dim, s))
@@ -250,6 +250,10 @@ def _lookups_against_tree_value(qs, k0, k1, tab, nl, dim, s):
     tree_reset(meta)
     out = np.zeros((dim, s))
     seen = np.zeros((dim, s))
+    fmeta = np.zeros(tree_meta_size(nl), np.int64)
+    fylo = np.zeros((nl + 1, dim, s))
+    fyhi = np.zeros((nl + 1, dim, s))
+    fresh = np.zeros((dim, s))
     hit = np.zeros(n, np.bool_)
     agree = np.zeros(n, np.bool_)
     cached_end = np.zeros(n, np.bool_)
@@ -257,7 +261,7 @@ def _lookups_against_tree_value(qs, k0, k1, tab, nl, dim, s):
         q = qs[i]
         # level by level: the cached level-k interval (k >= meta[1]) starts at meta[2] with k
         # low bits cleared
-        is_end = False
+        is_end = meta[0] == 0 and q == 0  # Y(0) = 0 needs no descent either
         if meta[0] == 0 and q > 0:
             for k in range(meta[1], nl + 1):
                 lk = meta[2] & -(np.int64(1) << k)
@@ -270,8 +274,13 @@ def _lookups_against_tree_value(qs, k0, k1, tab, nl, dim, s):
         after = meta.copy()
         meta[:] = before
         tree_value(q, 0, 0, k0, k1, tab, nl, meta, ylo, yhi, out)
+        # the value from a fresh cache (a descent from the block root), independent of what
+        # the cache held
+        tree_reset(fmeta)
+        tree_value(q, 0, 0, k0, k1, tab, nl, fmeta, fylo, fyhi, fresh)
         if hit[i]:
-            agree[i] = np.array_equal(seen, out) and np.array_equal(after[:3], meta[:3])
+            agree[i] = np.array_equal(seen, fresh) and np.array_equal(out, fresh) and \
+                np.array_equal(after[:3], meta[:3])
         else:
             agree[i] = np.all(np.isnan(seen)) and np.array_equal(after, before)
     return hit, agree, cached_end
@@ -280,7 +289,9 @@ def _lookups_against_tree_value(qs, k0, k1, tab, nl, dim, s):
 @pytest.mark.parametrize("dyn", list(DYNAMICS))
 def test_tree_lookup_serves_exactly_the_cached_ends(dyn):
     """The inline fast path of a coupled noise piece: ``tree_lookup`` answers a query exactly
-    when it is an end of a cached interval, with ``tree_value``'s numbers and cache state, and
+    when it is 0 or an end of a cached interval, with the numbers a fresh cache gives and
+    ``tree_value``'s cache state (``tree_value`` itself starts with it, so the independent
+    references are the level-by-level search and the fresh cache's descent), and
     touches nothing otherwise. Queries: a PLMC-like pattern (a midpoint, then the step end) and
     random points, both orders mixed."""
     path = lt.BrownianPath(seed=4, fine_step=0.01, block_levels=8, sub_levels=3)
