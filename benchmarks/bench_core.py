@@ -164,11 +164,16 @@ def jax_lmc(means, prec, logw, n, n_steps, h):
     return lambda: run(x, jax.random.PRNGKey(1)).block_until_ready()
 
 
+def benchmark_mixture():
+    """The issue's 2-D four-mode mixture: means (+-2, +-2), std 0.7 (variance 0.49)."""
+    return lt.targets.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)
+
+
 def jax_pinned(n, rep):
     """Ours and JAX's LMC on the mixture in this process pinned to one CPU, round-robin; prints
     both rates (chain-steps/s). Pinned before JAX starts its threads, which inherit the mask."""
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    mix = lt.targets.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)
+    mix = benchmark_mixture()
     steps = 200
     kw = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0, x0=np.zeros((n, 2)))
     lt.simulate(mix, lt.schemes.LMC(), n_threads=1, **{**kw, "n_steps": 2})
@@ -208,7 +213,7 @@ def main(argv=None):
         "ns / normal", "fast mode")
 
     # ---------------------------------------------------------------- mixture LMC
-    mix = lt.targets.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)
+    mix = benchmark_mixture()
     x0 = np.zeros((n, 2))
     kw = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0, x0=x0)
     lt.simulate(mix, lt.schemes.LMC(), **{**kw, "n_steps": 2})
