@@ -19,8 +19,12 @@ import pathlib
 import types
 
 import numba
+from llvmlite import ir
+from numba.core import cgutils
+from numba.core import types as nbtypes
+from numba.extending import intrinsic
 
-__all__ = ["jit", "hot", "specialise"]
+__all__ = ["jit", "hot", "specialise", "stack_array"]
 
 
 def _kernel_source_hash() -> str:
@@ -85,7 +89,7 @@ _SPECIALISED: dict = {}
 
 
 def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: bool = False,
-               inline: str = "never"):
+               inline: str = "never", nrt: bool = True):
     """Compile ``kernel`` (a plain Python function) with some of its globals rebound.
 
     Parameters
@@ -107,6 +111,8 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
     inline : {"never", "always"}
         numba IR inlining into callers (used for step kernels, so the refcount and call
         overhead of their many array arguments disappears from the hot loop).
+    nrt : bool
+        ``False`` compiles like :func:`hot`: no reference counting, no allocation.
     """
     def ident(v):
         # compiled functions by identity; plain constants (ints, bools) by value
@@ -117,7 +123,7 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
                                                                          type(v).__name__)
 
     key = (kernel, tuple(sorted((k, ident(v)) for k, v in bindings.items())), cache, parallel,
-           inline)
+           inline, nrt)
     if key in _SPECIALISED:
         return _SPECIALISED[key]
     glb = dict(kernel.__globals__)
@@ -127,9 +133,44 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
     # the cache is keyed by qualname and signature: the bound functions must enter the name,
     # or two specialisations of one kernel would share (and overwrite) one cache entry
     bound = "_".join(f"{k}-{name(v)}" for k, v in sorted(bindings.items()))
-    suffix = ("_par" if parallel else "") + "_" + bound + ("" if cache else "_" + (tag or "custom"))
+    suffix = (("_par" if parallel else "") + ("" if nrt else "_hot") + "_" + bound
+              + ("" if cache else "_" + (tag or "custom")))
     fn.__qualname__ = kernel.__qualname__ + suffix
+    # and into the plain name, which is what a kernel that binds this one puts into its own
+    # cache name (a driver binding a group runner must tell the runners of two schemes apart)
+    fn.__name__ = kernel.__name__ + "__" + bound
     fn.__doc__ = kernel.__doc__
-    compiled = jit(fn, cache=cache, parallel=parallel, inline=inline)
+    extra = {} if nrt else {"_nrt": False}
+    compiled = jit(fn, cache=cache, parallel=parallel, inline=inline, **extra)
     _SPECIALISED[key] = compiled
     return compiled
+
+
+@intrinsic
+def stack_array(typingctx, n):
+    """A float64 scratch array of literal length ``n`` on the stack of the compiled function.
+
+    For allocation-free kernels (:func:`hot`) that need a few doubles of scratch whose count is
+    only bounded, not fixed by an argument: ``buf = stack_array(32)``. The memory is an LLVM
+    ``alloca`` in the entry block of the function the call is compiled into (after numba's
+    inlining), so it costs nothing per call, and it is uninitialised. The array has no
+    meminfo: it must not be returned or stored beyond the call, which numba's no-NRT mode
+    already refuses for ``hot`` kernels.
+    """
+    if not isinstance(n, nbtypes.IntegerLiteral) or n.literal_value < 1:
+        return None
+    size = n.literal_value
+    aryty = nbtypes.Array(nbtypes.float64, 1, "C")
+
+    def codegen(context, builder, signature, args):
+        from numba.np.arrayobj import make_array, populate_array
+
+        data = cgutils.alloca_once(builder, ir.DoubleType(), size=size)
+        ary = make_array(aryty)(context, builder)
+        intp = context.get_value_type(nbtypes.intp)
+        populate_array(ary, data=data, shape=[ir.Constant(intp, size)],
+                       strides=[ir.Constant(intp, 8)], itemsize=ir.Constant(intp, 8),
+                       meminfo=None)
+        return ary._getvalue()
+
+    return aryty(n), codegen

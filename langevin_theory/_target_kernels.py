@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ._jit import hot, jit
+from ._jit import hot, jit, stack_array
 
 KIND_GAUSSIAN = 0
 KIND_MIXTURE = 1
@@ -106,6 +106,10 @@ def _mixture_terms(x, p, out, want_grad):
     return -(mx + math.log(tot))
 
 
+# components whose per-component terms the d <= 2 diagonal kernel keeps in stack scratch
+STORED_COMPONENTS = 32
+
+
 @hot
 def _mixture_grad_diag_small(x, p, out):
     """Gradient of a diagonal-covariance mixture in d = 1 or 2 (same math as
@@ -113,8 +117,57 @@ def _mixture_grad_diag_small(x, p, out):
 
     The generic kernel's per-coordinate loops cost ~40 % of a 2-D gradient (measured: ~100 ns
     against ~60 ns for this form on the four-mode benchmark mixture); here the coordinates are
-    scalars and only the loop over components remains.
+    scalars and only the loops over components remain. The first loop keeps each component's
+    l_j and P_j (x - mu_j) in stack scratch (:func:`._jit.stack_array`), so the second loop
+    is only the exps and the sums instead of recomputing them (measured on a Zen 5 core: an
+    LMC step on the four-mode mixture 67 -> 40 ns, bit-identical). Mixtures with more than
+    ``STORED_COMPONENTS`` components recompute (:func:`_mixture_grad_diag_small_recompute`,
+    same numbers).
     """
+    k = int(p[2])
+    if k > STORED_COMPONENTS:
+        _mixture_grad_diag_small_recompute(x, p, out)
+        return
+    d = x.shape[0]
+    stride = 1 + 2 * d
+    x0 = x[0]
+    x1 = x[1] if d == 2 else 0.0
+    lj = stack_array(STORED_COMPONENTS)
+    gj0 = stack_array(STORED_COMPONENTS)
+    gj1 = stack_array(STORED_COMPONENTS)
+    mx = -np.inf
+    for j in range(k):
+        b = 4 + j * stride
+        r0 = x0 - p[b + 1]
+        g0 = p[b + 1 + d] * r0
+        q = g0 * r0
+        g1 = 0.0
+        if d == 2:
+            r1 = x1 - p[b + 2]
+            g1 = p[b + 4] * r1
+            q += g1 * r1
+        l = p[b] - 0.5 * q
+        lj[j] = l
+        gj0[j] = g0
+        gj1[j] = g1
+        mx = max(mx, l)
+    tot = 0.0
+    o0 = 0.0
+    o1 = 0.0
+    for j in range(k):
+        w = math.exp(lj[j] - mx)
+        tot += w
+        o0 += w * gj0[j]
+        o1 += w * gj1[j]
+    out[0] = o0 / tot
+    if d == 2:
+        out[1] = o1 / tot
+
+
+@hot
+def _mixture_grad_diag_small_recompute(x, p, out):
+    """:func:`_mixture_grad_diag_small` for any number of components: the second loop
+    recomputes each component's terms instead of reading them from scratch (same numbers)."""
     d = x.shape[0]
     k = int(p[2])
     stride = 1 + 2 * d

@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from . import _rng
-from ._driver import get_driver
+from ._driver import get_driver, group_size
 from .brownian import BrownianPath, SUB_LEVELS, _tables_overdamped
 from .dynamics import Dynamics, Overdamped, Underdamped
 from .schemes.base import Scheme
@@ -268,14 +268,15 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     evals = np.zeros(n_chains, np.int64)
     diverged = np.zeros(n_chains, np.int64)
     parallel = n_chains >= 256
-    driver = get_driver(target, scheme.kernel_id, 2 if underdamped else 1)
+    blocks = 2 if underdamped else 1
+    driver = get_driver(target, scheme.kernel_id, blocks)
     old_threads = numba.get_num_threads()
     try:
         if n_threads is not None and parallel:
             numba.set_num_threads(n_threads)
         driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
                skip0, gap_scale, path, target.params, rec, out_pos, out_vel, evals, diverged,
-               np.uint64(vk0), np.uint64(vk1))
+               np.uint64(vk0), np.uint64(vk1), group_size(dim, int(nl), blocks))
     finally:
         numba.set_num_threads(old_threads)
     bad = diverged > 0

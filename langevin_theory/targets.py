@@ -62,6 +62,8 @@ class Target:
     _grad_point = staticmethod(_tk.grad_builtin)
     _potential_point = staticmethod(_tk.potential_builtin)
     _builtin = True
+    #: whether ``_grad_point`` allocates (then the chain loop keeps reference counting)
+    _grad_allocates = False
 
     def __init__(self, dim: int, params: np.ndarray):
         self.dim = int(dim)
@@ -454,6 +456,8 @@ class Custom(Target):
             def grad_point(x, p, out):
                 grad_jit(x, out)
         elif n_args == 1:
+            self._grad_allocates = True
+
             def grad_point(x, p, out):
                 g = grad_jit(x)
                 for a in range(out.shape[0]):
