@@ -136,8 +136,8 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
     suffix = (("_par" if parallel else "") + ("" if nrt else "_hot") + "_" + bound
               + ("" if cache else "_" + (tag or "custom")))
     fn.__qualname__ = kernel.__qualname__ + suffix
-    # and into the plain name, which is what a kernel that binds this one puts into its own
-    # cache name (a driver binding a group runner must tell the runners of two schemes apart)
+    # and into the plain name, which is what a kernel binding this one puts into its own
+    # cache name (two drivers binding differently specialised helpers must differ)
     fn.__name__ = kernel.__name__ + "__" + bound
     fn.__doc__ = kernel.__doc__
     extra = {} if nrt else {"_nrt": False}

@@ -14,7 +14,8 @@ import numba
 import numpy as np
 
 from . import _rng
-from ._driver import get_driver, group_size
+from ._driver import get_driver
+from ._driver_lmc import get_lmc_driver
 from .brownian import BrownianPath, SUB_LEVELS, _tables_overdamped
 from .dynamics import Dynamics, Overdamped, Underdamped
 from .schemes.base import Scheme
@@ -269,14 +270,22 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     diverged = np.zeros(n_chains, np.int64)
     parallel = n_chains >= 256
     blocks = 2 if underdamped else 1
-    driver = get_driver(target, scheme.kernel_id, blocks)
+    # LMC in fast mode has a lockstep loop of its own (same numbers, see _driver_lmc)
+    lmc_driver = (get_lmc_driver(target, blocks) if scheme.kernel_id == 0 and not coupled
+                  else None)
     old_threads = numba.get_num_threads()
     try:
         if n_threads is not None and parallel:
             numba.set_num_threads(n_threads)
-        driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
-               skip0, gap_scale, path, target.params, rec, out_pos, out_vel, evals, diverged,
-               np.uint64(vk0), np.uint64(vk1), group_size(dim, int(nl), blocks))
+        if lmc_driver is not None:
+            lmc_driver(x0, v0, draw_v0, n_steps, m_step * float(h_sub), h, float(gamma),
+                       target.params, rec, out_pos, out_vel, evals, diverged, np.uint64(rk0),
+                       np.uint64(rk1), np.uint64(vk0), np.uint64(vk1))
+        else:
+            driver = get_driver(target, scheme.kernel_id, blocks)
+            driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
+                   skip0, gap_scale, path, target.params, rec, out_pos, out_vel, evals,
+                   diverged, np.uint64(vk0), np.uint64(vk1))
     finally:
         numba.set_num_threads(old_threads)
     bad = diverged > 0

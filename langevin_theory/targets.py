@@ -62,7 +62,7 @@ class Target:
     _grad_point = staticmethod(_tk.grad_builtin)
     _potential_point = staticmethod(_tk.potential_builtin)
     _builtin = True
-    #: whether ``_grad_point`` allocates (then the chain loop keeps reference counting)
+    #: whether ``_grad_point`` allocates (kernels that cannot allocate must not call it)
     _grad_allocates = False
 
     def __init__(self, dim: int, params: np.ndarray):

@@ -1,0 +1,151 @@
+"""LMC in fast (uncoupled) mode with chains stepped in lockstep groups (numba, ``prange``).
+
+Same numbers as :func:`._driver._run_chains` with :func:`.schemes.lmc.lmc_step`, bit for bit
+(checked by ``tests/test_core_identities.py`` and ``benchmarks/golden_outputs.py``): the step
+below is ``lmc_step`` with its fast-mode noise written out. What differs is the loop order.
+One LMC step is a chain of dependent operations (gradient -> update -> next gradient), so a
+loop that runs one chain at a time leaves a core mostly idle when the gradient is cheap. Here
+step t of ``GROUP`` chains runs before step t + 1 of any, which gives the core independent work
+to overlap (measured on a Zen 5 core, 1-D double well: see the README's performance table).
+
+The group loop is compiled without reference counting (``_jit.hot``): the rows ``X[b]`` it
+hands to the gradient are then free views, while with reference counting every view costs two
+atomic operations (measured: ~4x slower on the double well). A gradient that allocates (a
+``Custom`` target's returning form) cannot be compiled that way, and runs in the general
+driver instead.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from . import _rng
+from ._jit import specialise
+from ._kernels import flow, noise_chol
+
+CHUNK = 64
+GROUP = 8
+
+
+def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, out_vel,
+               evals, diverged, X, V, G, XS, alive):
+    """Chains ``c_first .. c_first + ng - 1`` (rows of X, V, XS, initialised) over all steps."""
+    s = S_BLOCKS  # noqa: F821 (bound by specialise)
+    dim = X.shape[1]
+    n_rec = rec_steps.shape[0]
+    # lmc_step's piece over one step (tau = m_step sub-units in time) and flow over h
+    c00, c10, c11 = noise_chol(tau, gamma, s)
+    a01, a11, g0c, g1c = flow(h, gamma, s)
+    r = 0
+    while r < n_rec and rec_steps[r] == 0:
+        for b in range(ng):
+            for j in range(dim):
+                out_pos[r, c_first + b, j] = X[b, j]
+                if s == 2:
+                    out_vel[r, c_first + b, j] = V[b, j]
+        r += 1
+    for b in range(ng):
+        alive[b] = True
+    for t in range(n_steps):
+        for b in range(ng):
+            if not alive[b]:
+                continue
+            x = X[b]
+            v = V[b]
+            g = G[b]
+            xs = XS[b]
+            grad_point(x, params, g)  # noqa: F821 (bound by specialise)
+            ok = True
+            for j in range(dim):
+                # lmc_step: piece's fast-mode noise, then advance with a zero correction
+                # (the "+ 0.0" keeps its arithmetic exactly, signed zeros included)
+                z0 = _rng.stream_normal(xs, 0)
+                if s == 1:
+                    x[j] = x[j] - g0c * g[j] + c00 * z0 + 0.0
+                else:
+                    z1 = _rng.stream_normal(xs, 0)
+                    xj = x[j] + a01 * v[j] - g0c * g[j] + c00 * z0 + 0.0
+                    v[j] = a11 * v[j] - g1c * g[j] + (c10 * z0 + c11 * z1) + 0.0
+                    x[j] = xj
+                    if not math.isfinite(v[j]):
+                        ok = False
+                if not math.isfinite(x[j]):
+                    ok = False
+            if not ok:
+                # the chain stops; it and its remaining records are NaN (simulate raises or
+                # drops it, as asked)
+                c = c_first + b
+                alive[b] = False
+                diverged[c] = t + 1
+                evals[c] = t + 1
+                for j in range(dim):
+                    x[j] = np.nan
+                    v[j] = np.nan
+                for rr in range(r, n_rec):
+                    for j in range(dim):
+                        out_pos[rr, c, j] = np.nan
+                        if s == 2:
+                            out_vel[rr, c, j] = np.nan
+        while r < n_rec and rec_steps[r] == t + 1:
+            for b in range(ng):
+                if alive[b]:
+                    for j in range(dim):
+                        out_pos[r, c_first + b, j] = X[b, j]
+                        if s == 2:
+                            out_vel[r, c_first + b, j] = V[b, j]
+            r += 1
+    for b in range(ng):
+        if alive[b]:
+            evals[c_first + b] = n_steps
+
+
+def _lmc_chains(x0, v0, draw_v0, n_steps, tau, h, gamma, params, rec_steps, out_pos, out_vel,
+                evals, diverged, rk0, rk1, vkey0, vkey1):
+    n_chains, dim = x0.shape
+    s = S_BLOCKS  # noqa: F821 (bound by specialise)
+    n_chunks = (n_chains + CHUNK - 1) // CHUNK
+    for ck in numba.prange(n_chunks):
+        X = np.zeros((GROUP, dim))
+        V = np.zeros((GROUP, dim))
+        G = np.zeros((GROUP, dim))
+        XS = np.zeros((GROUP, 8), np.uint64)
+        alive = np.zeros(GROUP, np.bool_)
+        c_end = min((ck + 1) * CHUNK, n_chains)
+        for c_first in range(ck * CHUNK, c_end, GROUP):
+            ng = min(GROUP, c_end - c_first)
+            for b in range(ng):
+                c = c_first + b
+                # as _driver._run_chains: the chain's noise stream, its state, drawn velocities
+                _rng.stream_seed(XS[b], 0, rk0, rk1, c, _rng.TAG_NOISE)
+                for j in range(dim):
+                    X[b, j] = x0[c, j]
+                if s == 2:
+                    if draw_v0:
+                        for j in range(0, dim, 2):
+                            cw = _rng.counter_words(j // 2, c, 0, _rng.TAG_INIT)
+                            z = _rng.normal_pair(cw[0], cw[1], cw[2], cw[3], vkey0, vkey1)
+                            V[b, j] = z[0]
+                            if j + 1 < dim:
+                                V[b, j + 1] = z[1]
+                    else:
+                        for j in range(dim):
+                            V[b, j] = v0[c, j]
+            lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps,  # noqa: F821
+                      out_pos, out_vel, evals, diverged, X, V, G, XS, alive)
+
+
+def get_lmc_driver(target, blocks: int):
+    """The compiled lockstep LMC fast-mode loop for ``target``'s gradient, or ``None`` when the
+    gradient allocates (then ``_driver.get_driver`` serves LMC)."""
+    if getattr(target, "_grad_allocates", False):
+        return None
+    if blocks not in (1, 2):
+        raise ValueError(f"blocks must be 1 or 2; got {blocks!r}")
+    cache = bool(target._builtin)
+    tag = f"t{id(target._grad_point)}"
+    group = specialise(_lmc_group, {"grad_point": target._grad_point, "S_BLOCKS": int(blocks)},
+                       cache=cache, tag=tag, nrt=False)
+    return specialise(_lmc_chains, {"lmc_group": group, "S_BLOCKS": int(blocks)}, cache=cache,
+                      tag=tag, parallel=True)
