@@ -26,7 +26,10 @@ from ._jit import specialise
 from ._kernels import flow, noise_chol
 
 CHUNK = 64
+# chains per lockstep group: GROUP, fewer when the state is large (the group's rows of its
+# four (group, dim) arrays stay within ~128 KB, well inside a core's L2)
 GROUP = 8
+GROUP_DOUBLES = 4096
 
 
 def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, out_vel,
@@ -106,15 +109,16 @@ def _lmc_chains(x0, v0, draw_v0, n_steps, tau, h, gamma, params, rec_steps, out_
     n_chains, dim = x0.shape
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
     n_chunks = (n_chains + CHUNK - 1) // CHUNK
+    group = max(1, min(GROUP, GROUP_DOUBLES // dim))
     for ck in numba.prange(n_chunks):
-        X = np.zeros((GROUP, dim))
-        V = np.zeros((GROUP, dim))
-        G = np.zeros((GROUP, dim))
-        XS = np.zeros((GROUP, 8), np.uint64)
-        alive = np.zeros(GROUP, np.bool_)
+        X = np.zeros((group, dim))
+        V = np.zeros((group, dim))
+        G = np.zeros((group, dim))
+        XS = np.zeros((group, 8), np.uint64)
+        alive = np.zeros(group, np.bool_)
         c_end = min((ck + 1) * CHUNK, n_chains)
-        for c_first in range(ck * CHUNK, c_end, GROUP):
-            ng = min(GROUP, c_end - c_first)
+        for c_first in range(ck * CHUNK, c_end, group):
+            ng = min(group, c_end - c_first)
             for b in range(ng):
                 c = c_first + b
                 # as _driver._run_chains: the chain's noise stream, its state, drawn velocities

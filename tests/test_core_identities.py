@@ -365,8 +365,8 @@ def test_small_diagonal_mixture_gradient_stored_terms_equal_recomputed(k, d):
 def test_lockstep_lmc_loop_equals_the_general_driver(monkeypatch, underdamped):
     """LMC in fast mode runs in its own lockstep loop (``_driver_lmc``); it must give the
     general driver's numbers bit for bit: several targets, given and drawn initial
-    velocities, records, chains diverging mid-run (dropped), and chain counts that leave a
-    partial chunk and a partial group."""
+    velocities, records, chains diverging mid-run (dropped), chain counts that leave a
+    partial chunk and a partial group, and a state large enough for smaller groups."""
     import importlib
 
     # the module, not the function the package exports under the same name
@@ -381,6 +381,7 @@ def test_lockstep_lmc_loop_equals_the_general_driver(monkeypatch, underdamped):
         (T.GaussianMixture([0.3, 0.7], [[0, 0, 1], [1, 1, 0]],
                            [np.eye(3), 0.5 * np.eye(3) + 0.1]), 0.2),
         (T.LogCosh(dim=3), 0.2),
+        (T.LogCosh(dim=1500), 0.2),  # a large state: groups of 2 chains (GROUP_DOUBLES)
         (T.Gaussian([1.0, -1.0], [[1.0, 0.3], [0.3, 0.5]]), 0.2),
     ]
     seen_diverged = False
@@ -408,7 +409,9 @@ def test_lockstep_lmc_loop_equals_the_general_driver(monkeypatch, underdamped):
 
 def test_custom_gradient_forms_agree_with_the_built_in():
     """A Custom gradient's returning form allocates, so LMC runs it in the general driver; the
-    in-place form runs in the lockstep loop. Both give the built-in double well's numbers."""
+    in-place form runs in the lockstep loop (compiled without reference counting), even when
+    the user's function allocates a temporary of its own. All give the built-in double well's
+    numbers."""
     from langevin_theory._driver_lmc import get_lmc_driver
 
     def pot(x):
@@ -420,10 +423,15 @@ def test_custom_gradient_forms_agree_with_the_built_in():
     def grad_return(x):
         return np.array([x[0] * x[0] * x[0] - x[0]])
 
+    def grad_inplace_temporary(x, out):
+        # in-place, but allocating a temporary inside the user's (separately compiled) function
+        tmp = x ** 3 - x
+        out[:] = tmp
+
     kw = dict(step_size=0.1, n_steps=40, n_chains=70, rng=2)
     for scheme in (lt.schemes.LMC(), lt.schemes.PoissonMidpoint(4, 1)):
         ref = lt.simulate(lt.targets.DoubleWell(), scheme, **kw)
-        for g in (grad_inplace, grad_return):
+        for g in (grad_inplace, grad_return, grad_inplace_temporary):
             t = lt.targets.Custom(pot, g, dim=1)
             assert (get_lmc_driver(t, 1) is None) == (g is grad_return)
             r = lt.simulate(t, scheme, **kw)
