@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _rng
 from ._jit import specialise
+from ._kernels import initial_velocity
 from .brownian import tree_meta_size, tree_reset
 from .schemes.lmc import lmc_step  # noqa: F401 (step kernels bound into the driver)
 from .schemes.poisson_midpoint import plmc_step
@@ -75,16 +76,7 @@ def _run_chains(
             for j in range(dim):
                 x[j] = x0[c, j]
             if s == 2:
-                if draw_v0:
-                    for j in range(0, dim, 2):
-                        cw = _rng.counter_words(j // 2, c, 0, _rng.TAG_INIT)
-                        z = _rng.normal_pair(cw[0], cw[1], cw[2], cw[3], vkey0, vkey1)
-                        v[j] = z[0]
-                        if j + 1 < dim:
-                            v[j + 1] = z[1]
-                else:
-                    for j in range(dim):
-                        v[j] = v0[c, j]
+                initial_velocity(v, c, draw_v0, v0, vkey0, vkey1)
             r = 0
             while r < n_rec and rec_steps[r] == 0:
                 for j in range(dim):

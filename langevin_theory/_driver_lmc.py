@@ -23,14 +23,29 @@ import numba
 import numpy as np
 
 from . import _rng
-from ._jit import specialise
-from ._kernels import flow, noise_chol
+from ._jit import jit, specialise
+from ._kernels import flow, initial_velocity, noise_chol
 
 CHUNK = 64
 # chains per lockstep group: GROUP, fewer when the state is large (the group's rows of its
 # four (group, dim) arrays stay within ~128 KB, well inside a core's L2)
 GROUP = 8
 GROUP_DOUBLES = 4096
+
+
+@jit(inline="always")
+def _record(r, step, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s):
+    """Write the live chains' states into every record slot for ``step``, from slot ``r``
+    on; return the next slot."""
+    while r < rec_steps.shape[0] and rec_steps[r] == step:
+        for b in range(ng):
+            if alive[b]:
+                for j in range(X.shape[1]):
+                    out_pos[r, c_first + b, j] = X[b, j]
+                    if s == 2:
+                        out_vel[r, c_first + b, j] = V[b, j]
+        r += 1
+    return r
 
 
 def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, out_vel,
@@ -42,16 +57,9 @@ def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, 
     # lmc_step's piece over one step (tau = m_step sub-units in time) and flow over h
     c00, c10, c11 = noise_chol(tau, gamma, s)
     a01, a11, g0c, g1c = flow(h, gamma, s)
-    r = 0
-    while r < n_rec and rec_steps[r] == 0:
-        for b in range(ng):
-            for j in range(dim):
-                out_pos[r, c_first + b, j] = X[b, j]
-                if s == 2:
-                    out_vel[r, c_first + b, j] = V[b, j]
-        r += 1
     for b in range(ng):
         alive[b] = True
+    r = _record(0, 0, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s)
     for t in range(n_steps):
         for b in range(ng):
             if not alive[b]:
@@ -92,14 +100,7 @@ def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, 
                         out_pos[rr, c, j] = np.nan
                         if s == 2:
                             out_vel[rr, c, j] = np.nan
-        while r < n_rec and rec_steps[r] == t + 1:
-            for b in range(ng):
-                if alive[b]:
-                    for j in range(dim):
-                        out_pos[r, c_first + b, j] = X[b, j]
-                        if s == 2:
-                            out_vel[r, c_first + b, j] = V[b, j]
-            r += 1
+        r = _record(r, t + 1, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s)
     for b in range(ng):
         if alive[b]:
             evals[c_first + b] = n_steps
@@ -127,16 +128,7 @@ def _lmc_chains(x0, v0, draw_v0, n_steps, tau, h, gamma, params, rec_steps, out_
                 for j in range(dim):
                     X[b, j] = x0[c, j]
                 if s == 2:
-                    if draw_v0:
-                        for j in range(0, dim, 2):
-                            cw = _rng.counter_words(j // 2, c, 0, _rng.TAG_INIT)
-                            z = _rng.normal_pair(cw[0], cw[1], cw[2], cw[3], vkey0, vkey1)
-                            V[b, j] = z[0]
-                            if j + 1 < dim:
-                                V[b, j + 1] = z[1]
-                    else:
-                        for j in range(dim):
-                            V[b, j] = v0[c, j]
+                    initial_velocity(V[b], c, draw_v0, v0, vkey0, vkey1)
             lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps,  # noqa: F821
                       out_pos, out_vel, evals, diverged, X, V, G, XS, alive)
 

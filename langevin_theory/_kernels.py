@@ -166,6 +166,23 @@ def piece_coupled(p1, p2, cfg, tab, meta, ylo, yhi, t1, chain, out):
 
 
 @jit(inline="always")
+def initial_velocity(v, c, draw_v0, v0, vkey0, vkey1):
+    """Chain ``c``'s initial velocity into ``v``: copied from ``v0[c]``, or drawn as N(0, I)
+    from the counter-based generator (tag INIT, one normal pair per two components)."""
+    dim = v.shape[0]
+    if draw_v0:
+        for j in range(0, dim, 2):
+            cw = _rng.counter_words(j // 2, c, 0, _rng.TAG_INIT)
+            z = _rng.normal_pair(cw[0], cw[1], cw[2], cw[3], vkey0, vkey1)
+            v[j] = z[0]
+            if j + 1 < dim:
+                v[j + 1] = z[1]
+    else:
+        for j in range(dim):
+            v[j] = v0[c, j]
+
+
+@jit(inline="always")
 def advance(x, v, s, a01, a11, g0c, g1c, grad, noise, extra):
     """x <- x + a01 v - g0c grad + noise[:, 0] + extra[:, 0]; v <- a11 v - g1c grad + ..."""
     for j in range(x.shape[0]):

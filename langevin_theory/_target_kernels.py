@@ -110,6 +110,21 @@ def _mixture_terms(x, p, out, want_grad):
 STORED_COMPONENTS = 32
 
 
+@jit(inline="always")
+def _diag_small_term(x0, x1, p, b, d):
+    """Component terms of the d <= 2 diagonal kernels for the component at ``p[b]``:
+    (l_j, (P_j (x - mu_j))_0, (P_j (x - mu_j))_1), with l_j = p[b] - q_j / 2."""
+    r0 = x0 - p[b + 1]
+    g0 = p[b + 1 + d] * r0
+    q = g0 * r0
+    g1 = 0.0
+    if d == 2:
+        r1 = x1 - p[b + 2]
+        g1 = p[b + 4] * r1
+        q += g1 * r1
+    return p[b] - 0.5 * q, g0, g1
+
+
 @hot
 def _mixture_grad_diag_small(x, p, out):
     """Gradient of a diagonal-covariance mixture in d = 1 or 2 (same math as
@@ -137,16 +152,7 @@ def _mixture_grad_diag_small(x, p, out):
     gj1 = stack_array(STORED_COMPONENTS)
     mx = -np.inf
     for j in range(k):
-        b = 4 + j * stride
-        r0 = x0 - p[b + 1]
-        g0 = p[b + 1 + d] * r0
-        q = g0 * r0
-        g1 = 0.0
-        if d == 2:
-            r1 = x1 - p[b + 2]
-            g1 = p[b + 4] * r1
-            q += g1 * r1
-        l = p[b] - 0.5 * q
+        l, g0, g1 = _diag_small_term(x0, x1, p, 4 + j * stride, d)
         lj[j] = l
         gj0[j] = g0
         gj1[j] = g1
@@ -175,27 +181,14 @@ def _mixture_grad_diag_small_recompute(x, p, out):
     x1 = x[1] if d == 2 else 0.0
     mx = -np.inf
     for j in range(k):
-        b = 4 + j * stride
-        r0 = x0 - p[b + 1]
-        q = p[b + 1 + d] * r0 * r0
-        if d == 2:
-            r1 = x1 - p[b + 2]
-            q += p[b + 4] * r1 * r1
-        mx = max(mx, p[b] - 0.5 * q)
+        l, _, _ = _diag_small_term(x0, x1, p, 4 + j * stride, d)
+        mx = max(mx, l)
     tot = 0.0
     o0 = 0.0
     o1 = 0.0
     for j in range(k):
-        b = 4 + j * stride
-        r0 = x0 - p[b + 1]
-        g0 = p[b + 1 + d] * r0
-        q = g0 * r0
-        g1 = 0.0
-        if d == 2:
-            r1 = x1 - p[b + 2]
-            g1 = p[b + 4] * r1
-            q += g1 * r1
-        w = math.exp(p[b] - 0.5 * q - mx)
+        l, g0, g1 = _diag_small_term(x0, x1, p, 4 + j * stride, d)
+        w = math.exp(l - mx)
         tot += w
         o0 += w * g0
         o1 += w * g1
