@@ -16,6 +16,8 @@ Measures (float64, one thread unless stated):
 * a ``Custom`` user gradient against the built-in one;
 * PLMC fast mode: step cost against LMC, OPTION 1 at K = 10 and K = 100, OPTION 2 at K = 10,
   also against LMC run through PLMC's per-chain driver instead of its own lockstep loop;
+* PLMC on the 2-D double well (a nearly free gradient) against LMC in the same driver: the
+  cost of PLMC's step beyond its gradients;
 * PLMC coupled mode at K = 1024 against the fast mode;
 * a fresh process with a warm numba cache: ``import langevin_theory`` + a first small simulate.
 
@@ -308,6 +310,13 @@ def main(argv=None):
            for k, (sch, br) in plmc.items()}
     fns["lmc_general"] = lambda: lmc_in_general_driver(mix, **pk)
     lmc_in_general_driver(mix, **{**pk, "n_steps": 1})
+    # the same on a 2-D target with a nearly free gradient: what PLMC's step costs beyond
+    # its gradients (the midpoint set, the noise pieces), both in the per-chain driver
+    dw2 = lt.targets.DoubleWell(dim=2)
+    fns["dw2_lmc_general"] = lambda: lmc_in_general_driver(dw2, **pk)
+    fns["dw2_plmc"] = lambda: lt.simulate(dw2, lt.schemes.PoissonMidpoint(10, 1), **pk)
+    lmc_in_general_driver(dw2, **{**pk, "n_steps": 1})
+    lt.simulate(dw2, lt.schemes.PoissonMidpoint(10, 1), **{**pk, "n_steps": 1})
     tt = best_times(fns, rep)
     t_l, t_lg = tt["lmc"], tt["lmc_general"]
     row("LMC, mixture, general per-chain driver (PLMC's loop)", cs2 / t_lg, "chain-steps/s",
@@ -318,6 +327,10 @@ def main(argv=None):
     t2 = tt["opt2"]
     row("PLMC opt2 fast mode K=10, mixture", cs2 / t2, "chain-steps/s",
         f"step cost vs LMC {t2 / t_l:.2f}x (vs LMC in its loop {t2 / t_lg:.2f}x)")
+    t_dl, t_dp = tt["dw2_lmc_general"], tt["dw2_plmc"]
+    row("PLMC opt1 K=10, 2-D double well (cheap gradient)", cs2 / t_dp, "chain-steps/s",
+        f"vs LMC in its loop {t_dp / t_dl:.2f}x: {(t_dp - t_dl) / cs2 * 1e9:.1f} ns more per "
+        "step")
     t_fast, t_coup = tt["fast"], tt["coupled"]
     row(f"PLMC opt1 coupled mode K={K}, mixture", cs2 / t_coup, "chain-steps/s",
         f"vs fast mode {t_coup / t_fast:.2f}x")
