@@ -48,8 +48,10 @@ def _run_chains(
     # the number of state blocks (1 overdamped, 2 underdamped) is a compile-time constant, so
     # the overdamped kernel carries no underdamped branches (measured: ~8 % of a PLMC step)
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
-    coupled, k0, k1, tab, nl, h_sub, gamma, rk0, rk1 = path
-    cfg = (coupled, k0, k1, nl, h_sub, gamma, rk0, rk1)
+    # path[0] (coupled or fast mode) is ignored in favour of the compile-time constant COUPLED
+    # (get_driver), so the fast-mode kernel carries no Brownian-tree code in its step
+    k0, k1, tab, nl, h_sub, gamma, rk0, rk1 = path[1:]
+    cfg = (COUPLED, k0, k1, nl, h_sub, gamma, rk0, rk1)  # noqa: F821 (bound by specialise)
     n_rec = rec_steps.shape[0]
     n_chunks = (n_chains + CHUNK - 1) // CHUNK
     for ck in numba.prange(n_chunks):
@@ -148,7 +150,7 @@ def _run_chains(
 _STEPS = {0: lmc_step, 1: rlmc_step, 2: plmc_step}
 
 
-def get_driver(target, kernel_id: int, blocks: int):
+def get_driver(target, kernel_id: int, blocks: int, coupled: bool):
     """The compiled chain loop for one scheme's step, ``target``'s gradient and ``blocks``
     state blocks (1: overdamped, 2: underdamped).
 
@@ -163,5 +165,6 @@ def get_driver(target, kernel_id: int, blocks: int):
     step = specialise(
         _STEPS[kernel_id], {"grad_point": grad}, cache=cache, tag=tag, inline="always"
     )
-    return specialise(_run_chains, {"step": step, "S_BLOCKS": int(blocks)}, cache=cache,
-                      tag=tag, parallel=True)
+    return specialise(_run_chains, {"step": step, "S_BLOCKS": int(blocks),
+                                    "COUPLED": bool(coupled)}, cache=cache, tag=tag,
+                      parallel=True)

@@ -282,7 +282,7 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
                        target.params, rec, out_pos, out_vel, evals, diverged, np.uint64(rk0),
                        np.uint64(rk1), np.uint64(vk0), np.uint64(vk1))
         else:
-            driver = get_driver(target, scheme.kernel_id, blocks)
+            driver = get_driver(target, scheme.kernel_id, blocks, coupled)
             driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
                    skip0, gap_scale, path, target.params, rec, out_pos, out_vel, evals,
                    diverged, np.uint64(vk0), np.uint64(vk1))
