@@ -151,11 +151,13 @@ _STEPS = {0: lmc_step, 1: rlmc_step, 2: plmc_step}
 
 
 def get_driver(target, kernel_id: int, blocks: int, coupled: bool):
-    """The compiled chain loop for one scheme's step, ``target``'s gradient and ``blocks``
-    state blocks (1: overdamped, 2: underdamped).
+    """The compiled chain loop for one scheme's step, ``target``'s gradient, ``blocks``
+    state blocks (1: overdamped, 2: underdamped) and noise mode (``coupled``: read off the
+    Brownian tree; otherwise drawn from the chain's own stream).
 
-    One driver per (scheme, gradient, dynamics kind) keeps compile times short: a ``Custom``
-    target compiles only what it runs. Built-in targets share disk-cached drivers.
+    One driver per (scheme, gradient, dynamics kind, mode) keeps compile times short and the
+    fast-mode loop free of tree code: a ``Custom`` target compiles only what it runs.
+    Built-in targets share disk-cached drivers.
     """
     if blocks not in (1, 2):
         raise ValueError(f"blocks must be 1 or 2; got {blocks!r}")
