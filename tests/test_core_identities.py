@@ -366,7 +366,9 @@ def test_inlined_mixture_gradient_scratch_does_not_grow_with_steps(scheme):
     """The small diagonal mixture gradient is IR-inlined into the drivers, stack scratch
     included. Its ``alloca`` must sit in the entry block of the compiled loop, not in the loop
     body: one chain over 2e6 steps would then take 2e6 x 3 x 32 doubles (1.5 GB) of an 8 MB
-    stack and crash. The long run must finish and agree with the same run cut into two."""
+    stack and crash (checked by mutating ``stack_array`` to allocate where it is called). The
+    long run must finish, and its state at the halfway record must equal a run of half the
+    length."""
     target = lt.targets.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)
     n = 2_000_000
     kw = dict(step_size=0.05, n_chains=1, rng=5, x0=np.zeros((1, 2)), n_threads=1)
