@@ -7,9 +7,9 @@ Usage::
 
 Side A is a git revision (exported with ``git archive`` into
 ``<temp dir>/langevin-theory-ab/<commit>``, kept, so that its numba cache serves later runs)
-or a folder holding a ``langevin_theory`` package; side B is the working tree by default. Each
-round runs
-one fresh process per side, A then B, with ``PYTHONPATH`` pointing at the side's folder and a
+or a folder holding a ``langevin_theory`` package; side B is the working tree by default.
+Each round runs one fresh process per side, A then B, with ``PYTHONPATH`` pointing at the
+side's folder and a
 numba cache of its own (``<folder>/.numba-cache-ab``), and each process reports the best of
 ``--repeat`` timings of every configuration, in ns per chain-step, one thread. The first
 round of a side compiles whatever its cache lacks (untimed: each configuration runs one step
@@ -33,57 +33,17 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
 
-#: name -> what it times (the configurations of ``bench_core.py``'s PLMC block)
-CONFIGS = {
-    "lmc": "LMC, 2-D four-mode mixture (the lockstep loop)",
-    "lmc_general": "LMC, mixture, through the per-chain driver that runs PLMC",
-    "plmc1": "PLMC OPTION 1, K = 10, mixture, fast mode",
-    "plmc1_k100": "PLMC OPTION 1, K = 100, mixture, fast mode",
-    "plmc2": "PLMC OPTION 2, K = 10, mixture, fast mode",
-    "fast1024": "PLMC OPTION 1, K = 1024, mixture, fast mode",
-    "coupled": "PLMC OPTION 1, K = 1024, mixture, coupled mode (Brownian tree)",
-    "dw_general": "LMC, 2-D double well, per-chain driver",
-    "dw_plmc1": "PLMC OPTION 1, K = 10, 2-D double well, fast mode",
-}
-
-
-def runs_table(n_chains, n_steps):
-    """(kw, runs): the ``simulate`` keywords, and by configuration name a function running
-    that configuration with them, built from the ``langevin_theory`` on ``sys.path``
-    (nothing runs or compiles here)."""
-    import numpy as np
-
-    import langevin_theory as lt
-    if HERE not in sys.path:
-        sys.path.insert(0, HERE)
-    from bench_core import benchmark_mixture, lmc_in_general_driver
-
-    mix = benchmark_mixture()
-    dw2 = lt.targets.DoubleWell(dim=2)
-    P = lt.schemes.PoissonMidpoint
-    K = 1024
-    path = lt.BrownianPath(seed=1, fine_step=0.05 / K)
-    kw = dict(step_size=0.05, n_steps=n_steps, n_chains=n_chains, rng=0,
-              x0=np.zeros((n_chains, 2)), n_threads=1)
-    runs = {
-        "lmc": lambda **k: lt.simulate(mix, lt.schemes.LMC(), **k),
-        "lmc_general": lambda **k: lmc_in_general_driver(mix, **k),
-        "plmc1": lambda **k: lt.simulate(mix, P(10, 1), **k),
-        "plmc1_k100": lambda **k: lt.simulate(mix, P(100, 1), **k),
-        "plmc2": lambda **k: lt.simulate(mix, P(10, 2), **k),
-        "fast1024": lambda **k: lt.simulate(mix, P(K, 1), **k),
-        "coupled": lambda **k: lt.simulate(mix, P(K, 1), brownian=path, **k),
-        "dw_general": lambda **k: lmc_in_general_driver(dw2, **k),
-        "dw_plmc1": lambda **k: lt.simulate(dw2, P(10, 1), **k),
-    }
-    return kw, runs
-
+# the configurations are bench_core's PLMC block (one definition for both scripts); in a
+# child process this imports the side's langevin_theory, which PYTHONPATH puts first
+from bench_core import PLMC_BLOCK as CONFIGS  # noqa: E402
 
 def child(names, repeat, n_chains, n_steps):
     """Time ``names`` in this process (the package on ``sys.path``); print a JSON dict."""
-    kw, runs = runs_table(n_chains, n_steps)
-    from bench_core import best_times
+    from bench_core import best_times, plmc_block_runs
+
+    kw, runs = plmc_block_runs(n_chains, n_steps)
 
     for name in names:
         runs[name](**{**kw, "n_steps": 1})  # compile (or load from the cache) untimed
@@ -165,7 +125,8 @@ def main(argv=None):
     print(f"summary over {args.rounds} rounds ({time.perf_counter() - t0:.0f} s), min-max:")
     for n in names:
         a, b = seen["A"][n], seen["B"][n]
-        apart = max(b) < min(a) or max(a) < min(b)
+        # one round has no spread to compare against: never call its points separate
+        apart = args.rounds >= 2 and (max(b) < min(a) or max(a) < min(b))
         print(f"  {n:12s} A {min(a):8.2f}-{max(a):8.2f}   B {min(b):8.2f}-{max(b):8.2f}"
               f"   B/A of the minima {min(b) / min(a):.3f}"
               f"{'   (ranges separate)' if apart else ''}")

@@ -184,6 +184,47 @@ def benchmark_mixture():
     return lt.targets.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)
 
 
+#: the PLMC block's configurations (also what ``ab_compare.py`` times): name -> what it times
+PLMC_BLOCK = {
+    "lmc": "LMC, 2-D four-mode mixture (the lockstep loop)",
+    "lmc_general": "LMC, mixture, through the per-chain driver that runs PLMC",
+    "plmc1": "PLMC OPTION 1, K = 10, mixture, fast mode",
+    "plmc1_k100": "PLMC OPTION 1, K = 100, mixture, fast mode",
+    "plmc2": "PLMC OPTION 2, K = 10, mixture, fast mode",
+    "fast1024": "PLMC OPTION 1, K = 1024, mixture, fast mode",
+    "coupled": "PLMC OPTION 1, K = 1024, mixture, coupled mode (Brownian tree)",
+    "dw_general": "LMC, 2-D double well, per-chain driver",
+    "dw_plmc1": "PLMC OPTION 1, K = 10, 2-D double well, fast mode",
+}
+
+
+def plmc_block_runs(n_chains, n_steps):
+    """(kw, runs): the ``simulate`` keywords of the PLMC block (one thread) and, for each
+    name of :data:`PLMC_BLOCK`, a function running that configuration with keywords like
+    them (nothing runs or compiles here)."""
+    mix = benchmark_mixture()
+    dw2 = lt.targets.DoubleWell(dim=2)
+    P = lt.schemes.PoissonMidpoint
+    K = 1024
+    path = lt.BrownianPath(seed=1, fine_step=0.05 / K)
+    kw = dict(step_size=0.05, n_steps=n_steps, n_chains=n_chains, rng=0,
+              x0=np.zeros((n_chains, 2)), n_threads=1)
+    runs = {
+        "lmc": lambda **k: lt.simulate(mix, lt.schemes.LMC(), **k),
+        "lmc_general": lambda **k: lmc_in_general_driver(mix, **k),
+        "plmc1": lambda **k: lt.simulate(mix, P(10, 1), **k),
+        "plmc1_k100": lambda **k: lt.simulate(mix, P(100, 1), **k),
+        "plmc2": lambda **k: lt.simulate(mix, P(10, 2), **k),
+        "fast1024": lambda **k: lt.simulate(mix, P(K, 1), **k),
+        "coupled": lambda **k: lt.simulate(mix, P(K, 1), brownian=path, **k),
+        # the same on a 2-D target with a nearly free gradient: what PLMC's step costs
+        # beyond its gradients (the midpoint set, the noise pieces), both per-chain
+        "dw_general": lambda **k: lmc_in_general_driver(dw2, **k),
+        "dw_plmc1": lambda **k: lt.simulate(dw2, P(10, 1), **k),
+    }
+    return kw, runs
+
+
 def jax_pinned(n, rep):
     """Ours and JAX's LMC on the mixture in this process pinned to one CPU, round-robin; prints
     both rates (chain-steps/s). Pinned before JAX starts its threads, which inherit the mask."""
@@ -295,43 +336,26 @@ def main(argv=None):
         f"cost vs built-in {t_cu / t_dw:.2f}x")
 
     # ---------------------------------------------------------------- PLMC fast / coupled
-    pk = dict(step_size=0.05, n_steps=steps // 2, n_chains=n, rng=0, x0=x0, n_threads=1)
+    pk, runs = plmc_block_runs(n, steps // 2)
     cs2 = n * (steps // 2)
     K = 1024
-    path = lt.BrownianPath(seed=1, fine_step=0.05 / K)
-    plmc = {"lmc": (lt.schemes.LMC(), None), 10: (lt.schemes.PoissonMidpoint(10, 1), None),
-            100: (lt.schemes.PoissonMidpoint(100, 1), None),
-            "opt2": (lt.schemes.PoissonMidpoint(10, 2), None),
-            "fast": (lt.schemes.PoissonMidpoint(K, 1), None),
-            "coupled": (lt.schemes.PoissonMidpoint(K, 1), path)}
-    for sch, br in plmc.values():
-        lt.simulate(mix, sch, brownian=br, **{**pk, "n_steps": 1})
-    fns = {k: (lambda sch=sch, br=br: lt.simulate(mix, sch, brownian=br, **pk))
-           for k, (sch, br) in plmc.items()}
-    fns["lmc_general"] = lambda: lmc_in_general_driver(mix, **pk)
-    lmc_in_general_driver(mix, **{**pk, "n_steps": 1})
-    # the same on a 2-D target with a nearly free gradient: what PLMC's step costs beyond
-    # its gradients (the midpoint set, the noise pieces), both in the per-chain driver
-    dw2 = lt.targets.DoubleWell(dim=2)
-    fns["dw2_lmc_general"] = lambda: lmc_in_general_driver(dw2, **pk)
-    fns["dw2_plmc"] = lambda: lt.simulate(dw2, lt.schemes.PoissonMidpoint(10, 1), **pk)
-    lmc_in_general_driver(dw2, **{**pk, "n_steps": 1})
-    lt.simulate(dw2, lt.schemes.PoissonMidpoint(10, 1), **{**pk, "n_steps": 1})
-    tt = best_times(fns, rep)
+    for run in runs.values():
+        run(**{**pk, "n_steps": 1})  # compile (or load from the cache) untimed
+    tt = best_times({k: (lambda run=run: run(**pk)) for k, run in runs.items()}, rep)
     t_l, t_lg = tt["lmc"], tt["lmc_general"]
     row("LMC, mixture, general per-chain driver (PLMC's loop)", cs2 / t_lg, "chain-steps/s",
         f"vs the lockstep LMC loop {t_lg / t_l:.2f}x")
-    for K10 in (10, 100):
-        row(f"PLMC opt1 fast mode K={K10}, mixture", cs2 / tt[K10], "chain-steps/s",
-            f"step cost vs LMC {tt[K10] / t_l:.2f}x (vs LMC in its loop {tt[K10] / t_lg:.2f}x)")
-    t2 = tt["opt2"]
+    for K10, key in ((10, "plmc1"), (100, "plmc1_k100")):
+        row(f"PLMC opt1 fast mode K={K10}, mixture", cs2 / tt[key], "chain-steps/s",
+            f"step cost vs LMC {tt[key] / t_l:.2f}x (vs LMC in its loop {tt[key] / t_lg:.2f}x)")
+    t2 = tt["plmc2"]
     row("PLMC opt2 fast mode K=10, mixture", cs2 / t2, "chain-steps/s",
         f"step cost vs LMC {t2 / t_l:.2f}x (vs LMC in its loop {t2 / t_lg:.2f}x)")
-    t_dl, t_dp = tt["dw2_lmc_general"], tt["dw2_plmc"]
+    t_dl, t_dp = tt["dw_general"], tt["dw_plmc1"]
     row("PLMC opt1 K=10, 2-D double well (cheap gradient)", cs2 / t_dp, "chain-steps/s",
         f"vs LMC in its loop {t_dp / t_dl:.2f}x: {(t_dp - t_dl) / cs2 * 1e9:.1f} ns more per "
         "step")
-    t_fast, t_coup = tt["fast"], tt["coupled"]
+    t_fast, t_coup = tt["fast1024"], tt["coupled"]
     row(f"PLMC opt1 coupled mode K={K}, mixture", cs2 / t_coup, "chain-steps/s",
         f"vs fast mode {t_coup / t_fast:.2f}x")
 

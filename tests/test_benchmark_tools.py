@@ -33,6 +33,7 @@ def test_ab_compare_rejects_bad_input(capsys, argv, message):
 def test_ab_compare_configs_match_the_child_table():
     """The configurations the command line offers are exactly those a child process times."""
     ab = _load("ab_compare")
-    kw, runs = ab.runs_table(10, 2)
+    bench = _load("bench_core")
+    kw, runs = bench.plmc_block_runs(10, 2)
     assert set(runs) == set(ab.CONFIGS)
     assert kw["n_chains"] == 10 and kw["n_steps"] == 2 and kw["n_threads"] == 1
