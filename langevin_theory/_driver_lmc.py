@@ -60,7 +60,13 @@ def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, 
     for b in range(ng):
         alive[b] = True
     r = _record(0, 0, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s)
+    # the target's gradient of all the group's rows at once, where it has one (the same bits
+    # as row by row; the rows of dead chains and of a partial group's unused slots are
+    # computed and ignored)
+    rows = grad_rows_apply(X, params)  # noqa: F821 (bound by specialise)
     for t in range(n_steps):
+        if rows:
+            grad_rows(X, params, G)  # noqa: F821 (bound by specialise)
         for b in range(ng):
             if not alive[b]:
                 continue
@@ -68,7 +74,8 @@ def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, 
             v = V[b]
             g = G[b]
             xs = XS[b]
-            grad_point(x, params, g)  # noqa: F821 (bound by specialise)
+            if not rows:
+                grad_point(x, params, g)  # noqa: F821 (bound by specialise)
             ok = True
             for j in range(dim):
                 # lmc_step: piece's fast-mode noise, then advance with a zero correction
@@ -142,7 +149,9 @@ def get_lmc_driver(target, blocks: int):
         raise ValueError(f"blocks must be 1 or 2; got {blocks!r}")
     cache = bool(target._builtin)
     tag = f"t{id(target._grad_point)}"
-    group = specialise(_lmc_group, {"grad_point": target._grad_point, "S_BLOCKS": int(blocks)},
+    group = specialise(_lmc_group, {"grad_point": target._grad_point,
+                                    "grad_rows_apply": target._grad_rows_apply,
+                                    "grad_rows": target._grad_rows, "S_BLOCKS": int(blocks)},
                        cache=cache, tag=tag, nrt=False)
     return specialise(_lmc_chains, {"lmc_group": group, "S_BLOCKS": int(blocks)}, cache=cache,
                       tag=tag, parallel=True)

@@ -57,6 +57,16 @@ def _mixture_quad(x, p, mu, prec, d, diag):
     return q
 
 
+@jit(inline="always")
+def _exp_shifted(a):
+    """exp(a) for a = l_j - max_i l_i: exactly 1.0 without a libm call at a = 0 (the largest
+    component; C's Annex F, which glibc follows, makes exp(+-0) exactly 1, so this changes no
+    bit). A NaN a (every l_j infinite) still goes to exp, as before."""
+    if a == 0.0:
+        return 1.0
+    return math.exp(a)
+
+
 @hot
 def _mixture_terms(x, p, out, want_grad):
     """F(x) = -log sum_j w_j N(x; mu_j, Sigma_j), or its gradient into ``out``.
@@ -86,7 +96,7 @@ def _mixture_terms(x, p, out, want_grad):
         base = 4 + j * stride
         mu = base + 1
         prec = base + 1 + d
-        w = math.exp(p[base] - 0.5 * _mixture_quad(x, p, mu, prec, d, diag) - mx)
+        w = _exp_shifted(p[base] - 0.5 * _mixture_quad(x, p, mu, prec, d, diag) - mx)
         tot += w
         if want_grad:
             if diag:
@@ -168,7 +178,7 @@ def _mixture_grad_diag_small(x, p, out):
     o0 = 0.0
     o1 = 0.0
     for j in range(k):
-        w = math.exp(lj[j] - mx)
+        w = _exp_shifted(lj[j] - mx)
         tot += w
         o0 += w * gj0[j]
         o1 += w * gj1[j]
@@ -195,13 +205,94 @@ def _mixture_grad_diag_small_recompute(x, p, out):
     o1 = 0.0
     for j in range(k):
         l, g0, g1 = _diag_small_term(x0, x1, p, 4 + j * stride, d)
-        w = math.exp(l - mx)
+        w = _exp_shifted(l - mx)
         tot += w
         o0 += w * g0
         o1 += w * g1
     out[0] = o0 / tot
     if d == 2:
         out[1] = o1 / tot
+
+
+# chains whose gradients the lockstep LMC loop computes together (its group size for d <= 2)
+ROW_LANES = 8
+_ROW_SCRATCH = 256  # STORED_COMPONENTS * ROW_LANES doubles per scratch array (a literal)
+
+
+@jit(inline="always")
+def _mixture_grad_diag_small_rows(X, p, G):
+    """:func:`_mixture_grad_diag_small` for the ``ROW_LANES`` rows of X at once, into the rows
+    of G: the same arithmetic in the same order for every row, so the same bits.
+
+    Each loop runs over the rows (lanes) innermost, with the component's parameters hoisted,
+    so that LLVM can vectorise the quadratic forms, the running maxima and the sums across
+    chains; the exps stay scalar libm calls (a vectorised exp would change the bits). Rows of
+    dead (NaN) chains are computed too and ignored by the caller: lanes do not mix.
+    """
+    k = int(p[2])
+    d = X.shape[1]
+    stride = 1 + 2 * d
+    lj = stack_array(_ROW_SCRATCH)   # [j * ROW_LANES + lane]
+    gj0 = stack_array(_ROW_SCRATCH)
+    gj1 = stack_array(_ROW_SCRATCH)
+    mx = stack_array(ROW_LANES)
+    x0 = stack_array(ROW_LANES)
+    x1 = stack_array(ROW_LANES)
+    for c in range(ROW_LANES):
+        x0[c] = X[c, 0]
+        x1[c] = X[c, 1] if d == 2 else 0.0
+        mx[c] = -np.inf
+    for j in range(k):
+        b = 4 + j * stride
+        for c in range(ROW_LANES):
+            l, g0, g1 = _diag_small_term(x0[c], x1[c], p, b, d)
+            lj[j * ROW_LANES + c] = l
+            gj0[j * ROW_LANES + c] = g0
+            gj1[j * ROW_LANES + c] = g1
+            mx[c] = max(mx[c], l)
+    for j in range(k):
+        for c in range(ROW_LANES):
+            lj[j * ROW_LANES + c] = _exp_shifted(lj[j * ROW_LANES + c] - mx[c])
+    for c in range(ROW_LANES):
+        tot = 0.0
+        o0 = 0.0
+        o1 = 0.0
+        for j in range(k):
+            w = lj[j * ROW_LANES + c]
+            tot += w
+            o0 += w * gj0[j * ROW_LANES + c]
+            o1 += w * gj1[j * ROW_LANES + c]
+        G[c, 0] = o0 / tot
+        if d == 2:
+            G[c, 1] = o1 / tot
+
+
+@jit(inline="always")
+def grad_rows_apply_builtin(X, p):
+    """Whether :func:`grad_rows_builtin` computes the gradients of X's rows together: a
+    diagonal mixture in d <= 2 with at most ``STORED_COMPONENTS`` components, ``ROW_LANES``
+    rows."""
+    return (int(p[0]) == KIND_MIXTURE and p[3] != 0.0 and X.shape[1] <= 2
+            and X.shape[0] == ROW_LANES and int(p[2]) <= STORED_COMPONENTS)
+
+
+@jit(inline="always")
+def grad_rows_builtin(X, p, G):
+    """grad F of every row of X into the rows of G, for a target where
+    :func:`grad_rows_apply_builtin` holds (bit for bit :func:`grad_builtin` row by row)."""
+    _mixture_grad_diag_small_rows(X, p, G)
+
+
+@jit(inline="always")
+def grad_rows_apply_never(X, p):
+    """For targets without a many-rows gradient (``Custom``): callers fall back to rows."""
+    return False
+
+
+@jit(inline="always")
+def grad_rows_never(X, p, G):
+    """Never called (see :func:`grad_rows_apply_never`)."""
+    return
 
 
 @hot

@@ -37,3 +37,36 @@ def test_ab_compare_configs_match_the_child_table():
     kw, runs = bench.plmc_block_runs(10, 2)
     assert set(runs) == set(ab.CONFIGS)
     assert kw["n_chains"] == 10 and kw["n_steps"] == 2 and kw["n_threads"] == 1
+
+
+def test_benchmark_baselines_compute_lmc_on_the_mixture():
+    """The NumPy baseline the package is timed against must do the same work: LMC on the
+    benchmark mixture, step for step (its normals drawn coordinate-major), to 1e-12; and the
+    gradient-only bound must follow the package's own gradient (same bits)."""
+    import math
+
+    import numpy as np
+
+    bench = _load("bench_core")
+    mix = bench.benchmark_mixture()
+    n, d, steps, h = 37, 2, 5, 0.05
+    x0 = np.random.default_rng(3).normal(0, 2, (n, d))
+    got = bench.numpy_lmc_tuned(x0.copy(), h, steps, np.random.default_rng(4), mix.means,
+                                1 / 0.49, np.log(mix.weights))
+    rng = np.random.default_rng(4)
+    x = x0.copy()
+    for _ in range(steps):
+        z = rng.standard_normal((d, n)).T
+        x = x - h * mix.grad_potential(x) + math.sqrt(2 * h) * z
+    np.testing.assert_allclose(got, x, rtol=1e-12, atol=1e-12)
+
+    lanes = bench.ROW_LANES
+    x0 = x0[:2 * lanes]
+    total = bench._grad_only(x0, steps, h, mix.params)
+    expect = 0.0
+    for c0 in (0, lanes):
+        y = x0[c0:c0 + lanes].copy()
+        for _ in range(steps):
+            y = y - h * mix.grad_potential(y) + 1e-3
+        expect += y[0, 0]
+    assert total == expect

@@ -6,6 +6,7 @@
 * constant drift: PLMC(alpha, K) == LMC(alpha/K) pathwise; PLMC with K = 1 == LMC;
 * OPTION 2 == RLMC with u on the grid {0, 1/K, ...} (overdamped).
 """
+import math
 import numba
 import numpy as np
 import pytest
@@ -361,6 +362,58 @@ def test_small_diagonal_mixture_gradient_stored_terms_equal_recomputed(k, d):
         np.testing.assert_allclose(out_a, expect, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("k", [1, 4, 32])
+@pytest.mark.parametrize("d", [1, 2])
+def test_mixture_gradient_of_a_group_of_rows_equals_row_by_row(k, d):
+    """The lockstep LMC loop computes the gradients of its group's ROW_LANES rows together
+    (``grad_rows_builtin``); every row must get the bits of ``grad_builtin``, also rows whose
+    gradient is NaN (a state so far out that every weight underflows, a NaN or infinite state:
+    such a row is a diverging or dead chain) beside ordinary ones, and a row at a mean (where
+    the largest weight's exp is skipped as exactly 1)."""
+    from langevin_theory import _target_kernels as tk
+
+    rng = np.random.default_rng(100 + k * 10 + d)
+    means = rng.normal(0, 3, (k, d))
+    target = lt.targets.GaussianMixture(rng.uniform(0.1, 1.0, k), means,
+                                        rng.uniform(0.2, 2.0, (k, d)))
+    p = target.params
+    n = tk.ROW_LANES
+    X = rng.normal(0, 4, (6 * n, d))
+    X[3] = 1e200
+    X[5, 0] = np.nan
+    X[9, -1] = np.inf
+    X[12] = means[0]
+    seen_nan = False
+    for g in range(6):
+        rows = np.ascontiguousarray(X[g * n:(g + 1) * n])
+        assert tk.grad_rows_apply_builtin(rows, p)
+        G = np.full((n, d), 7.0)
+        tk.grad_rows_builtin(rows, p, G)
+        for b in range(n):
+            one = np.empty(d)
+            tk.grad_builtin(rows[b], p, one)
+            assert np.array_equal(G[b], one, equal_nan=True), (g, b)
+            seen_nan |= bool(np.isnan(one).any())
+    assert seen_nan
+    # where it does not apply, the loop computes row by row
+    assert not tk.grad_rows_apply_builtin(np.zeros((n - 1, d)), p)
+    assert not tk.grad_rows_apply_builtin(np.zeros((n, 3)), p)
+    assert not tk.grad_rows_apply_builtin(np.zeros((n, d)), lt.targets.DoubleWell().params)
+
+
+def test_shifted_exp_is_libm_exp_bit_for_bit():
+    """The mixture gradients skip the libm call for the largest component (exp(0) = 1 exactly);
+    at every other argument, NaN and infinities included, they must return what exp does."""
+    from langevin_theory import _target_kernels as tk
+
+    a = np.concatenate([[0.0, -0.0, np.nan, -np.inf, np.inf, -745.2, -708.5, -1e-300, -5e-324],
+                        -np.random.default_rng(0).exponential(3.0, 2000)])
+    got = np.array([tk._exp_shifted(v) for v in a])
+    # math.exp is the C library's exp, which compiled kernels call too (NumPy's own vectorised
+    # exp differs in the last bit at some arguments, so it is not the reference here)
+    assert np.array_equal(got, [math.exp(v) for v in a], equal_nan=True)
+
+
 @pytest.mark.parametrize("scheme", [lt.schemes.LMC(), lt.schemes.PoissonMidpoint(10, 1)])
 def test_inlined_mixture_gradient_scratch_does_not_grow_with_steps(scheme):
     """The small diagonal mixture gradient is IR-inlined into the drivers, stack scratch
@@ -398,6 +451,9 @@ def test_lockstep_lmc_loop_equals_the_general_driver(monkeypatch, underdamped):
         (T.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49), 0.2),
         (T.GaussianMixture([0.3, 0.7], [[0, 0, 1], [1, 1, 0]],
                            [np.eye(3), 0.5 * np.eye(3) + 0.1]), 0.2),
+        # 1-D and 2-D diagonal mixtures take the many-rows gradient (below, some chains start
+        # so far out that their gradient is NaN: they diverge beside live chains of a group)
+        (T.GaussianMixture([0.2, 0.5, 0.3], [[-2.0], [0.5], [3.0]], [0.3, 1.0, 0.6]), 0.2),
         (T.LogCosh(dim=3), 0.2),
         (T.LogCosh(dim=1500), 0.2),  # a large state: groups of 2 chains (GROUP_DOUBLES)
         (T.Gaussian([1.0, -1.0], [[1.0, 0.3], [0.3, 0.5]]), 0.2),
@@ -405,6 +461,8 @@ def test_lockstep_lmc_loop_equals_the_general_driver(monkeypatch, underdamped):
     seen_diverged = False
     for target, h in cases:
         x0 = np.random.default_rng(0).normal(0.0, 1.0, (75, target.dim))
+        if isinstance(target, T.GaussianMixture):
+            x0[[5, 17, 18, 70]] = 1e200
         v0s = [None, np.random.default_rng(1).normal(size=(75, target.dim))] if underdamped \
             else [None]
         for v0 in v0s:
