@@ -63,7 +63,8 @@ def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, 
     # the target's gradient of all the group's rows at once, where it has one (the same bits
     # as row by row; the rows of dead chains and of a partial group's unused slots are
     # computed and ignored)
-    rows = grad_rows_apply(X, params)  # noqa: F821 (bound by specialise)
+    # (_lmc_chains made the group that many rows)
+    rows = grad_rows_lanes(params, dim) > 0  # noqa: F821 (bound by specialise)
     for t in range(n_steps):
         if rows:
             grad_rows(X, params, G)  # noqa: F821 (bound by specialise)
@@ -118,7 +119,9 @@ def _lmc_chains(x0, v0, draw_v0, n_steps, tau, h, gamma, params, rec_steps, out_
     n_chains, dim = x0.shape
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
     n_chunks = (n_chains + CHUNK - 1) // CHUNK
-    group = max(1, min(GROUP, GROUP_DOUBLES // dim))
+    # a target's many-rows gradient sets the group (it vectorises across the rows)
+    lanes = grad_rows_lanes(params, dim)  # noqa: F821 (bound by specialise)
+    group = lanes if lanes > 0 else max(1, min(GROUP, GROUP_DOUBLES // dim))
     for ck in numba.prange(n_chunks):
         X = np.zeros((group, dim))
         V = np.zeros((group, dim))
@@ -150,8 +153,9 @@ def get_lmc_driver(target, blocks: int):
     cache = bool(target._builtin)
     tag = f"t{id(target._grad_point)}"
     group = specialise(_lmc_group, {"grad_point": target._grad_point,
-                                    "grad_rows_apply": target._grad_rows_apply,
+                                    "grad_rows_lanes": target._grad_rows_lanes,
                                     "grad_rows": target._grad_rows, "S_BLOCKS": int(blocks)},
                        cache=cache, tag=tag, nrt=False)
-    return specialise(_lmc_chains, {"lmc_group": group, "S_BLOCKS": int(blocks)}, cache=cache,
-                      tag=tag, parallel=True)
+    return specialise(_lmc_chains, {"lmc_group": group, "grad_rows_lanes": target._grad_rows_lanes,
+                                    "S_BLOCKS": int(blocks)}, cache=cache, tag=tag,
+                      parallel=True)

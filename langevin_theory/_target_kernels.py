@@ -214,9 +214,10 @@ def _mixture_grad_diag_small_recompute(x, p, out):
         out[1] = o1 / tot
 
 
-# chains whose gradients the lockstep LMC loop computes together (its group size for d <= 2)
-ROW_LANES = 8
-_ROW_SCRATCH = 256  # STORED_COMPONENTS * ROW_LANES doubles per scratch array (a literal)
+# chains whose gradients the lockstep LMC loop computes together (its group size where the
+# target has a many-rows gradient)
+ROW_LANES = 16
+_ROW_SCRATCH = 512  # STORED_COMPONENTS * ROW_LANES doubles per scratch array (a literal)
 
 
 @jit(inline="always")
@@ -268,30 +269,31 @@ def _mixture_grad_diag_small_rows(X, p, G):
 
 
 @jit(inline="always")
-def grad_rows_apply_builtin(X, p):
-    """Whether :func:`grad_rows_builtin` computes the gradients of X's rows together: a
-    diagonal mixture in d <= 2 with at most ``STORED_COMPONENTS`` components, ``ROW_LANES``
-    rows."""
-    return (int(p[0]) == KIND_MIXTURE and p[3] != 0.0 and X.shape[1] <= 2
-            and X.shape[0] == ROW_LANES and int(p[2]) <= STORED_COMPONENTS)
+def grad_rows_lanes_builtin(p, d):
+    """How many rows :func:`grad_rows_builtin` takes at once for the target ``p`` in ``d``
+    dimensions: ``ROW_LANES`` for a diagonal mixture in d <= 2 with at most
+    ``STORED_COMPONENTS`` components, else 0 (no many-rows gradient)."""
+    if int(p[0]) == KIND_MIXTURE and p[3] != 0.0 and d <= 2 and int(p[2]) <= STORED_COMPONENTS:
+        return ROW_LANES
+    return 0
 
 
 @jit(inline="always")
 def grad_rows_builtin(X, p, G):
-    """grad F of every row of X into the rows of G, for a target where
-    :func:`grad_rows_apply_builtin` holds (bit for bit :func:`grad_builtin` row by row)."""
+    """grad F of every row of X (``ROW_LANES`` rows) into the rows of G, for a target where
+    :func:`grad_rows_lanes_builtin` is not 0 (bit for bit :func:`grad_builtin` row by row)."""
     _mixture_grad_diag_small_rows(X, p, G)
 
 
 @jit(inline="always")
-def grad_rows_apply_never(X, p):
-    """For targets without a many-rows gradient (``Custom``): callers fall back to rows."""
-    return False
+def grad_rows_lanes_never(p, d):
+    """For targets without a many-rows gradient (``Custom``): callers go row by row."""
+    return 0
 
 
 @jit(inline="always")
 def grad_rows_never(X, p, G):
-    """Never called (see :func:`grad_rows_apply_never`)."""
+    """Never called (see :func:`grad_rows_lanes_never`)."""
     return
 
 

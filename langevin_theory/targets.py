@@ -61,9 +61,9 @@ class Target:
     #: pointwise kernels; the built-ins share the switch-dispatch ones
     _grad_point = staticmethod(_tk.grad_builtin)
     _potential_point = staticmethod(_tk.potential_builtin)
-    #: the gradients of a lockstep group's rows together, where the target allows
-    #: (``_grad_rows_apply``); the lockstep LMC loop uses them
-    _grad_rows_apply = staticmethod(_tk.grad_rows_apply_builtin)
+    #: the gradients of a lockstep group's rows together, where the target has them
+    #: (``_grad_rows_lanes(params, dim)`` rows at once, 0: none); the lockstep LMC loop
+    _grad_rows_lanes = staticmethod(_tk.grad_rows_lanes_builtin)
     _grad_rows = staticmethod(_tk.grad_rows_builtin)
     _builtin = True
     #: whether ``_grad_point`` allocates (kernels that cannot allocate must not call it)
@@ -442,7 +442,7 @@ class Custom(Target):
 
     name = "custom"
     _builtin = False
-    _grad_rows_apply = staticmethod(_tk.grad_rows_apply_never)
+    _grad_rows_lanes = staticmethod(_tk.grad_rows_lanes_never)
     _grad_rows = staticmethod(_tk.grad_rows_never)
 
     def __init__(self, potential, grad_potential, dim, *, L=None, log_density=None,

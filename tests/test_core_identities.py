@@ -386,7 +386,6 @@ def test_mixture_gradient_of_a_group_of_rows_equals_row_by_row(k, d):
     seen_nan = False
     for g in range(6):
         rows = np.ascontiguousarray(X[g * n:(g + 1) * n])
-        assert tk.grad_rows_apply_builtin(rows, p)
         G = np.full((n, d), 7.0)
         tk.grad_rows_builtin(rows, p, G)
         for b in range(n):
@@ -395,10 +394,12 @@ def test_mixture_gradient_of_a_group_of_rows_equals_row_by_row(k, d):
             assert np.array_equal(G[b], one, equal_nan=True), (g, b)
             seen_nan |= bool(np.isnan(one).any())
     assert seen_nan
-    # where it does not apply, the loop computes row by row
-    assert not tk.grad_rows_apply_builtin(np.zeros((n - 1, d)), p)
-    assert not tk.grad_rows_apply_builtin(np.zeros((n, 3)), p)
-    assert not tk.grad_rows_apply_builtin(np.zeros((n, d)), lt.targets.DoubleWell().params)
+    assert tk.grad_rows_lanes_builtin(p, d) == n
+    # where there is none, the loop computes row by row
+    assert tk.grad_rows_lanes_builtin(p, 3) == 0
+    assert tk.grad_rows_lanes_builtin(lt.targets.DoubleWell().params, d) == 0
+    many = lt.targets.GaussianMixture(np.ones(33), rng.normal(0, 3, (33, d)), 1.0)
+    assert tk.grad_rows_lanes_builtin(many.params, d) == 0
 
 
 def test_shifted_exp_is_libm_exp_bit_for_bit():
