@@ -24,7 +24,7 @@ from numba.core import cgutils
 from numba.core import types as nbtypes
 from numba.extending import intrinsic
 
-__all__ = ["jit", "hot", "specialise", "stack_array"]
+__all__ = ["jit", "hot", "specialise", "stack_array", "int64_bits_to_float64"]
 
 
 def _kernel_source_hash() -> str:
@@ -174,3 +174,19 @@ def stack_array(typingctx, n):
         return ary._getvalue()
 
     return aryty(n), codegen
+
+
+@intrinsic
+def int64_bits_to_float64(typingctx, i):
+    """The float64 whose IEEE-754 bit pattern is the int64 ``i`` (a bit cast, no conversion).
+
+    For building powers of two in vectorisable code: ``(n + 1023) << 52`` is the pattern of
+    2.0**n for -1022 <= n <= 1023. LLVM vectorises the cast (``math.ldexp`` is a libm call).
+    """
+    if not isinstance(i, nbtypes.Integer) or i.bitwidth != 64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return nbtypes.float64(i), codegen
