@@ -1,12 +1,19 @@
 """LMC in fast (uncoupled) mode with chains stepped in lockstep groups (numba, ``prange``).
 
-Same numbers as :func:`._driver._run_chains` with :func:`.schemes.lmc.lmc_step`, bit for bit
-(checked by ``tests/test_core_identities.py`` and ``benchmarks/golden_outputs.py``): the step
-below is ``lmc_step`` with its fast-mode noise written out. What differs is the loop order.
-One LMC step is a chain of dependent operations (gradient -> update -> next gradient), so a
-loop that runs one chain at a time leaves a core mostly idle when the gradient is cheap. Here
-step t of ``GROUP`` chains runs before step t + 1 of any, which gives the core independent work
-to overlap (measured on a Zen 5 core, 1-D double well: see the README's performance table).
+Same numbers as :func:`._driver._run_chains` with :func:`.schemes.lmc.lmc_step` (checked by
+``tests/test_core_identities.py`` and ``benchmarks/golden_outputs.py``): the step below is
+``lmc_step`` with its fast-mode noise written out. What differs is the loop order. One LMC
+step is a chain of dependent operations (gradient -> update -> next gradient), so a loop that
+runs one chain at a time leaves a core mostly idle when the gradient is cheap. Here step t of
+``GROUP`` chains runs before step t + 1 of any, which gives the core independent work to
+overlap (measured on a Zen 5 core, 1-D double well: see the README's performance table).
+
+Targets with a many-rows gradient (``target._grad_rows_lanes``: the built-in diagonal
+mixtures in d <= 2) get their group's gradients in one call, vectorised across the chains
+(``_target_kernels.grad_rows_builtin``), and a group of that many chains. Its exp is the
+package's own (``exp_weight``, within 1 ulp), not libm's, so on those targets the numbers
+agree with the general driver to rounding rather than bit for bit; on every other target
+they are the same bits.
 
 The group loop is compiled without reference counting (``_jit.hot``): the rows ``X[b]`` it
 hands to the gradient are then free views, while with reference counting every view costs two
@@ -60,10 +67,9 @@ def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, 
     for b in range(ng):
         alive[b] = True
     r = _record(0, 0, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s)
-    # the target's gradient of all the group's rows at once, where it has one (the same bits
-    # as row by row; the rows of dead chains and of a partial group's unused slots are
-    # computed and ignored)
-    # (_lmc_chains made the group that many rows)
+    # the target's gradient of all the group's rows at once, where it has one (_lmc_chains
+    # then made the group that many rows; the rows of dead chains and of a partial group's
+    # unused slots are computed and ignored)
     rows = grad_rows_lanes(params, dim) > 0  # noqa: F821 (bound by specialise)
     for t in range(n_steps):
         if rows:
@@ -156,6 +162,7 @@ def get_lmc_driver(target, blocks: int):
                                     "grad_rows_lanes": target._grad_rows_lanes,
                                     "grad_rows": target._grad_rows, "S_BLOCKS": int(blocks)},
                        cache=cache, tag=tag, nrt=False)
-    return specialise(_lmc_chains, {"lmc_group": group, "grad_rows_lanes": target._grad_rows_lanes,
+    return specialise(_lmc_chains, {"lmc_group": group,
+                                    "grad_rows_lanes": target._grad_rows_lanes,
                                     "S_BLOCKS": int(blocks)}, cache=cache, tag=tag,
                       parallel=True)

@@ -61,8 +61,8 @@ class Target:
     #: pointwise kernels; the built-ins share the switch-dispatch ones
     _grad_point = staticmethod(_tk.grad_builtin)
     _potential_point = staticmethod(_tk.potential_builtin)
-    #: the gradients of a lockstep group's rows together, where the target has them
-    #: (``_grad_rows_lanes(params, dim)`` rows at once, 0: none); the lockstep LMC loop
+    #: the gradients of many chains' states at once, for the lockstep LMC loop:
+    #: ``_grad_rows_lanes(params, dim)`` rows per call (0: the target has no such gradient)
     _grad_rows_lanes = staticmethod(_tk.grad_rows_lanes_builtin)
     _grad_rows = staticmethod(_tk.grad_rows_builtin)
     _builtin = True
