@@ -473,6 +473,26 @@ def test_exp_weight_is_within_one_ulp():
     assert np.array_equal(out, got)
 
 
+def test_exp_weight_coefficients_are_the_chebyshev_interpolant():
+    """exp_weight's polynomial: the degree-11 interpolant of e^r at the 12 Chebyshev nodes of
+    [-ln(2)/2, ln(2)/2], solved in 200-bit arithmetic and rounded to float64 (the derivation
+    of the hard-coded coefficients), with relative error below 2e-17 on the interval."""
+    import mpmath as mp
+    from langevin_theory import _target_kernels as tk
+
+    deg = 11
+    with mp.workprec(200):
+        half = mp.log(2) / 2
+        nodes = [half * mp.cos(mp.pi * (2 * i + 1) / (2 * (deg + 1))) for i in range(deg + 1)]
+        coef = mp.lu_solve(mp.matrix([[x ** j for j in range(deg + 1)] for x in nodes]),
+                           mp.matrix([mp.exp(x) for x in nodes]))
+        expected = [float(coef[j]) for j in range(deg + 1)]
+        assert [getattr(tk, f"_C{j}") for j in range(deg + 1)] == expected
+        worst = max(abs(sum(mp.mpf(expected[j]) * x ** j for j in range(deg + 1)) / mp.exp(x) - 1)
+                    for x in (half * (mp.mpf(i) / 500 - 1) for i in range(1001)))
+    assert worst < 2e-17
+
+
 def test_shifted_exp_is_libm_exp_bit_for_bit():
     """The mixture gradients skip the libm call for the largest component (exp(0) = 1 exactly);
     at every other argument, NaN and infinities included, they must return what exp does."""
