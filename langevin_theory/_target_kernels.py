@@ -91,7 +91,7 @@ def exp_weight(a):
 
     Why not ``math.exp`` there: libm's exp is a call, one argument at a time, and it took ~12
     of the ~22 ns per row of the many-rows gradient on the 2-D four-mode mixture (Zen 4); this
-    one runs 8 arguments per AVX-512 instruction (LMC on that mixture: 30 -> 19.4 ns a step).
+    one runs 8 arguments per AVX-512 instruction (LMC on that mixture: 30 -> 18.5 ns a step).
     Its latency is longer than libm's, so the one-row kernels keep libm (:func:`_exp_shifted`).
     Measured against 120-bit mpmath on ~30,000 arguments: at most 1 ulp off, 8 % not correctly
     rounded (libm: 0.2 %). Exact at a = 0 (1.0); 0 below a = -746; NaN stays NaN; also right
