@@ -75,10 +75,13 @@ def _grad_only(x0, n_steps, h, params):
     """
     n, d = x0.shape
     lanes = ROW_LANES
+    if n % lanes:
+        # the caller rates n * n_steps chain-steps: a dropped remainder would inflate the bound
+        raise ValueError("the number of chains must be a multiple of ROW_LANES")
     X = np.zeros((lanes, d))
     G = np.zeros((lanes, d))
     s = 0.0
-    for c0 in range(0, n - lanes + 1, lanes):
+    for c0 in range(0, n, lanes):
         for b in range(lanes):
             for j in range(d):
                 X[b, j] = x0[c0 + b, j]

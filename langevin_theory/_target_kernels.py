@@ -290,6 +290,8 @@ def _mixture_grad_diag_small_recompute(x, p, out):
 # target has a many-rows gradient)
 ROW_LANES = 16
 _ROW_SCRATCH = 512  # STORED_COMPONENTS * ROW_LANES doubles per scratch array (a literal)
+# stack_array needs a literal, so the product is written out; keep the two in step
+assert _ROW_SCRATCH == STORED_COMPONENTS * ROW_LANES
 
 
 @jit(inline="always")

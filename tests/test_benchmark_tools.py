@@ -1,5 +1,6 @@
-"""The benchmark helpers' command lines refuse bad input before any work (no timing here:
-timings are never tests; see benchmarks/)."""
+"""The benchmark helpers: their command lines refuse bad input before any work, and the
+baselines compute what they claim (no timing here: timings are never tests; see
+benchmarks/)."""
 import importlib.util
 import os
 
