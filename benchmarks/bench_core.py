@@ -306,7 +306,7 @@ def main(argv=None):
     x0 = np.zeros((n, 2))
     kw = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0, x0=x0)
     lt.simulate(mix, lt.schemes.LMC(), **{**kw, "n_steps": 2})
-    _grad_only(x0[:2], 2, 0.05, mix.params)
+    _grad_only(x0[:ROW_LANES], 2, 0.05, mix.params)  # compile
     cs = n * steps
     tt = best_times({"lmc": lambda: lt.simulate(mix, lt.schemes.LMC(), n_threads=1, **kw),
                      "grad": lambda: _grad_only(x0, steps, 0.05, mix.params)}, rep)
