@@ -151,7 +151,8 @@ _TWO_M53 = 1.0 / 9007199254740992.0
 
 @jit(inline="always")
 def _u53(hi, lo):
-    """A double in (0, 1) from two 32-bit words (53 bits, never 0)."""
+    """A double in (0, 1] from two 32-bit words: their top 53 bits k give (k + 1/2) 2^-53,
+    rounded to double (see :func:`_u53_64`: never 0, and 1.0 when k = 2^53 - 1)."""
     return (float(((hi << _S32) | lo) >> np.uint64(11)) + 0.5) * _TWO_M53
 
 
@@ -225,7 +226,8 @@ def normals_from_words(w0, w1, w2, w3, c0, c1, c2, c3, k0, k1):
 
 @jit(inline="always")
 def uniform_pair(c0, c1, c2, c3, k0, k1):
-    """Two independent U(0, 1) draws (53-bit, never exactly 0 or 1)."""
+    """Two independent U(0, 1) draws (53-bit, never 0; 1.0 with probability 2^-53, see
+    :func:`_u53_64`)."""
     w = philox4x32(c0, c1, c2, c3, k0, k1)
     return _u53(w[0], w[1]), _u53(w[2], w[3])
 
@@ -291,6 +293,15 @@ def stream_seed(s, o, k0, k1, chain, tag):
 
 @jit(inline="always")
 def _u53_64(r):
+    """(k + 1/2) 2^-53 for the top 53 bits k of r, rounded to double: in (0, 1], never 0.
+
+    Below 1/2 (k < 2^52) the value is exact. Above, k + 1/2 is not a double and rounds to
+    its even neighbour, so u lies on the 2^-52 grid there (each point with probability
+    2^-52, the end points 1/2 and 1 with half that): k = 2^53 - 1 gives exactly 1.0. Kept as
+    it is because every fast-mode result is a function of these bits; ``-log(u)`` is then 0,
+    and ``int(u * K)`` must be clamped to K - 1 (PLMC OPTION 2's and RLMC's midpoint
+    indices are).
+    """
     return (float(r >> np.uint64(11)) + 0.5) * _TWO_M53
 
 
@@ -368,7 +379,8 @@ def stream_exponential(s, o):
 
 @hot
 def stream_uniform(s, o):
-    """U(0, 1) (53 bits, never 0 or 1) from the stream s[o:o+4]."""
+    """U(0, 1) from the stream s[o:o+4]: 53 bits, never 0, and 1.0 with probability 2^-53
+    (see :func:`_u53_64`; the callers that turn u into an index clamp it)."""
     return _u53_64(xoshiro_next(s, o))
 
 

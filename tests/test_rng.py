@@ -119,3 +119,17 @@ def test_geometric_gaps_from_exponentials(exponentials):
         assert abs(np.mean(g >= k) - p) < 4 * np.sqrt(p * (1 - p) / n), k
     p0 = 1 / K
     assert abs(np.mean(g == 0) - p0) < 4 * np.sqrt(p0 * (1 - p0) / n)
+
+
+def test_uniform_edges_are_as_documented():
+    """``_rng._u53_64``: (k + 1/2) 2^-53 for the top 53 bits k, rounded to double. The smallest
+    value is 2^-54 (never 0); below 1/2 the value is exact; above, k + 1/2 rounds to its even
+    neighbour, and k = 2^53 - 1 gives exactly 1.0, which is why the midpoint indices
+    int(u K) are clamped to K - 1."""
+    u = _rng._u53_64
+    assert u(np.uint64(0)) == 2.0 ** -54
+    k = 2 ** 52 - 1  # the largest k below 1/2: exact
+    assert u(np.uint64(k << 11)) == (k + 0.5) * 2.0 ** -53 < 0.5
+    assert u(np.uint64(((2 ** 52 + 1) << 11) | 0x7FF)) == (2 ** 52 + 2) * 2.0 ** -53  # to even
+    assert u(np.uint64(2 ** 64 - 1)) == 1.0
+    assert _rng._u53(np.uint64(2 ** 32 - 1), np.uint64(2 ** 32 - 1)) == 1.0

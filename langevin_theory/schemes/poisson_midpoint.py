@@ -156,7 +156,7 @@ def plmc_step(
                 break
             u = stream_uniform(xs, 4)
             i = int(u * K)
-            if i >= K:
+            if i >= K:  # u * K can round up to K, and u can be 1.0 (_rng._u53_64)
                 i = K - 1
         # noise to this midpoint: M <- A_{(i - prev) hs} M + N(prev, i)
         piece(

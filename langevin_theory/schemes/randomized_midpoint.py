@@ -104,7 +104,7 @@ def rlmc_step(
     if option == 2:
         # u on the grid {0, 1/K, ..., (K-1)/K} (simulate passes option=2 when grid is set)
         i = int(u * K)
-        if i >= K:
+        if i >= K:  # u * K can round up to K, and u can be 1.0 (_rng._u53_64)
             i = K - 1
         r = i * (m_step // K)
     else:
