@@ -62,39 +62,18 @@ import time
 
 import numpy as np
 from llvmlite import ir
-from numba.core import cgutils
 from numba.core import types as nbtypes
 from numba.extending import intrinsic
 
 from langevin_theory import _rng
-from langevin_theory._jit import hot, int64_bits_to_float64, jit, stack_array
+from langevin_theory._jit import (hot, int64_bits_to_float64, jit, stack_array,
+                                  stack_array_uint64)
 
 LANES = 16
 U64 = np.uint64
 
 
 # --------------------------------------------------------------------------- helpers
-@intrinsic
-def _stack_u64(typingctx, n):
-    """``_jit.stack_array`` for uint64: an uninitialised stack array of literal length n."""
-    if not isinstance(n, nbtypes.IntegerLiteral) or n.literal_value < 1:
-        return None
-    size = n.literal_value
-    aryty = nbtypes.Array(nbtypes.uint64, 1, "C")
-
-    def codegen(context, builder, signature, args):
-        from numba.np.arrayobj import make_array, populate_array
-        data = cgutils.alloca_once(builder, ir.IntType(64), size=size)
-        ary = make_array(aryty)(context, builder)
-        intp = context.get_value_type(nbtypes.intp)
-        populate_array(ary, data=data, shape=[ir.Constant(intp, size)],
-                       strides=[ir.Constant(intp, 8)], itemsize=ir.Constant(intp, 8),
-                       meminfo=None)
-        return ary._getvalue()
-
-    return aryty(n), codegen
-
-
 @intrinsic
 def _float64_bits(typingctx, x):
     """The int64 bit pattern of a float64 (the inverse of ``_jit.int64_bits_to_float64``)."""
@@ -108,18 +87,13 @@ def _float64_bits(typingctx, x):
 
 
 @jit(inline="always")
-def _rotl(x, k):
-    return (x << U64(k)) | (x >> U64(64 - k))
-
-
-@jit(inline="always")
 def _xoshiro_lane(s0, s1, s2, s3, b):
     """``_rng.xoshiro_next`` on lane b of a structure-of-arrays state."""
     a0 = s0[b]
     a1 = s1[b]
     a2 = s2[b]
     a3 = s3[b]
-    r = _rotl(a1 * U64(5), 7) * U64(9)
+    r = _rng._rotl(a1 * U64(5), 7) * U64(9)
     t = a1 << U64(17)
     a2 ^= a0
     a3 ^= a1
@@ -129,8 +103,28 @@ def _xoshiro_lane(s0, s1, s2, s3, b):
     s0[b] = a0
     s1[b] = a1
     s2[b] = a2
-    s3[b] = _rotl(a3, 45)
+    s3[b] = _rng._rotl(a3, 45)
     return r
+
+
+@jit(inline="always")
+def _lanes_from(S, s0, s1, s2, s3):
+    """Copy the (4, LANES) states S into the four stack rows."""
+    for b in range(LANES):
+        s0[b] = S[0, b]
+        s1[b] = S[1, b]
+        s2[b] = S[2, b]
+        s3[b] = S[3, b]
+
+
+@jit(inline="always")
+def _lanes_to(S, s0, s1, s2, s3):
+    """Copy the four stack rows back into the (4, LANES) states S."""
+    for b in range(LANES):
+        S[0, b] = s0[b]
+        S[1, b] = s1[b]
+        S[2, b] = s2[b]
+        S[3, b] = s3[b]
 
 
 # --------------------------------------------------------------------------- Box-Muller
@@ -228,18 +222,14 @@ def lanes_ziggurat(S, n, out, fix_ups):
     """16 lanes' ziggurat fast paths in one vectorised loop over a stack structure-of-arrays
     state; with ``fix_ups``, rejected lanes redone by the package's slow path (bit for bit
     :func:`lanes_stream`)."""
-    s0 = _stack_u64(16)
-    s1 = _stack_u64(16)
-    s2 = _stack_u64(16)
-    s3 = _stack_u64(16)
-    word = _stack_u64(16)
+    s0 = stack_array_uint64(16)
+    s1 = stack_array_uint64(16)
+    s2 = stack_array_uint64(16)
+    s3 = stack_array_uint64(16)
+    word = stack_array_uint64(16)
     z = stack_array(16)
-    one = _stack_u64(4)
-    for b in range(LANES):
-        s0[b] = S[0, b]
-        s1[b] = S[1, b]
-        s2[b] = S[2, b]
-        s3[b] = S[3, b]
+    one = stack_array_uint64(4)
+    _lanes_from(S, s0, s1, s2, s3)
     for i in range(n):
         bad = 0
         for b in range(LANES):
@@ -264,25 +254,17 @@ def lanes_ziggurat(S, n, out, fix_ups):
         row = i % out.shape[0]
         for b in range(LANES):
             out[row, b] += z[b]
-    for b in range(LANES):
-        S[0, b] = s0[b]
-        S[1, b] = s1[b]
-        S[2, b] = s2[b]
-        S[3, b] = s3[b]
+    _lanes_to(S, s0, s1, s2, s3)
 
 
 @hot
 def lanes_box_muller(S, n, out):
     """Two normals per lane and round by Box-Muller, vectorised across the 16 lanes."""
-    s0 = _stack_u64(16)
-    s1 = _stack_u64(16)
-    s2 = _stack_u64(16)
-    s3 = _stack_u64(16)
-    for b in range(LANES):
-        s0[b] = S[0, b]
-        s1[b] = S[1, b]
-        s2[b] = S[2, b]
-        s3[b] = S[3, b]
+    s0 = stack_array_uint64(16)
+    s1 = stack_array_uint64(16)
+    s2 = stack_array_uint64(16)
+    s3 = stack_array_uint64(16)
+    _lanes_from(S, s0, s1, s2, s3)
     for i in range(n):
         row = i % out.shape[0]
         for b in range(LANES):
@@ -291,11 +273,7 @@ def lanes_box_muller(S, n, out):
             z0, z1 = box_muller(r1, r2)
             out[row, 2 * b] += z0
             out[row, 2 * b + 1] += z1
-    for b in range(LANES):
-        S[0, b] = s0[b]
-        S[1, b] = s1[b]
-        S[2, b] = s2[b]
-        S[3, b] = s3[b]
+    _lanes_to(S, s0, s1, s2, s3)
 
 
 # --------------------------------------------------------------------------- a descent

@@ -24,7 +24,8 @@ from numba.core import cgutils
 from numba.core import types as nbtypes
 from numba.extending import intrinsic
 
-__all__ = ["jit", "hot", "specialise", "stack_array", "int64_bits_to_float64"]
+__all__ = ["jit", "hot", "specialise", "stack_array", "stack_array_uint64",
+           "int64_bits_to_float64"]
 
 
 def _kernel_source_hash() -> str:
@@ -146,6 +147,27 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
     return compiled
 
 
+def _stack_array_typing(n, nb_dtype, ir_dtype):
+    """Signature and codegen of a stack array of literal length ``n`` (8-byte items)."""
+    if not isinstance(n, nbtypes.IntegerLiteral) or n.literal_value < 1:
+        return None
+    size = n.literal_value
+    aryty = nbtypes.Array(nb_dtype, 1, "C")
+
+    def codegen(context, builder, signature, args):
+        from numba.np.arrayobj import make_array, populate_array
+
+        data = cgutils.alloca_once(builder, ir_dtype, size=size)
+        ary = make_array(aryty)(context, builder)
+        intp = context.get_value_type(nbtypes.intp)
+        populate_array(ary, data=data, shape=[ir.Constant(intp, size)],
+                       strides=[ir.Constant(intp, 8)], itemsize=ir.Constant(intp, 8),
+                       meminfo=None)
+        return ary._getvalue()
+
+    return aryty(n), codegen
+
+
 @intrinsic
 def stack_array(typingctx, n):
     """A float64 scratch array of literal length ``n`` on the stack of the compiled function.
@@ -157,23 +179,13 @@ def stack_array(typingctx, n):
     meminfo: it must not be returned or stored beyond the call, which numba's no-NRT mode
     already refuses for ``hot`` kernels.
     """
-    if not isinstance(n, nbtypes.IntegerLiteral) or n.literal_value < 1:
-        return None
-    size = n.literal_value
-    aryty = nbtypes.Array(nbtypes.float64, 1, "C")
+    return _stack_array_typing(n, nbtypes.float64, ir.DoubleType())
 
-    def codegen(context, builder, signature, args):
-        from numba.np.arrayobj import make_array, populate_array
 
-        data = cgutils.alloca_once(builder, ir.DoubleType(), size=size)
-        ary = make_array(aryty)(context, builder)
-        intp = context.get_value_type(nbtypes.intp)
-        populate_array(ary, data=data, shape=[ir.Constant(intp, size)],
-                       strides=[ir.Constant(intp, 8)], itemsize=ir.Constant(intp, 8),
-                       meminfo=None)
-        return ary._getvalue()
-
-    return aryty(n), codegen
+@intrinsic
+def stack_array_uint64(typingctx, n):
+    """:func:`stack_array` of uint64 (per-lane generator states in ``benchmarks/``)."""
+    return _stack_array_typing(n, nbtypes.uint64, ir.IntType(64))
 
 
 @intrinsic
