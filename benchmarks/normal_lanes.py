@@ -23,7 +23,7 @@ round-robin:
     xoshiro256** and the ziggurat's fast path (the layer's width and threshold by gathers)
     across the lanes; a lane whose draw is rejected (~1.5 %) is then redone by the package's
     own slow path on that lane alone, so the numbers are *bit for bit* the first variant's
-    (checked by ``--check``, which every run does first);
+    (checked by :func:`check`, which every run does first);
 ``ziggurat across 16 lanes, no fix-ups``
     the same without redoing the rejected lanes: wrong numbers, the floor of the approach;
 ``Box-Muller across 16 lanes``

@@ -211,8 +211,9 @@ def _tables_underdamped(friction, h, nb, ns):
 # A descent computes its levels' Philox words in a loop that LLVM vectorises; it runs that
 # loop over whole vectors of PHILOX_LANES levels (the extra levels' words are computed and
 # never read), because the levels left over after the last whole vector would run one at a
-# time in a scalar remainder loop (~10 ns a Philox block instead of ~3.4; stop 18, Zen 4:
-# coupled PLMC step at K = 1024 ~4-5 % faster in two A/B runs).
+# time in a scalar remainder loop (~10 ns a Philox block instead of ~3.4, as measured in
+# isolation on an earlier VM; stop 18, Zen 4: coupled PLMC step at K = 1024 ~4-5 % faster
+# in two A/B runs).
 PHILOX_LANES = 8
 
 
