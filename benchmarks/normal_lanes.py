@@ -32,7 +32,7 @@ round-robin:
     it from 53), with the log, sine and cosine kernels of fdlibm (musl) written out so that
     LLVM vectorises them; a different sequence of normals, with the same law (moments checked);
 ``a descent's 10 levels: ziggurat`` / ``...: Box-Muller``
-    the Brownian tree's case: 10 Philox blocks (as ``brownian._park_descent_normals`` computes
+    the Brownian tree's case: 10 Philox blocks (as ``brownian._descent_words`` computes
     them) turned into 20 normals, by the package's ziggurat level by level, or by Box-Muller
     in a loop that LLVM vectorises over the levels.
 
@@ -47,8 +47,10 @@ ziggurat, ``vsqrtpd`` for Box-Muller):
   polynomials per pair;
 * a descent's 10 levels: the ziggurat on Philox words 1.71-1.81, Box-Muller 2.90 (one 8-wide
   vector and a scalar remainder; 6.9-7.2 when the loop stayed scalar). In the package, with
-  Box-Muller in ``brownian._park_descent_normals``, the coupled PLMC step at K = 1024 went
-  from 307-324 to 324-348 ns (``ab_compare.py``, 3 rounds; 423-428 with the loop scalar).
+  Box-Muller in the descent (then ``brownian._park_descent_normals``), the coupled PLMC step
+  at K = 1024 went from 307-324 to 324-348 ns (``ab_compare.py``, 3 rounds; 423-428 with the
+  loop scalar). Stop 19 made the ziggurat in the descent cheaper still: its fast path inside
+  the bridge's loop, one branch per pair (``brownian.tree_value``).
 
 So neither way brings LMC on the mixture within 1.3x of its gradient-only loop: the gradient
 takes ~12 ns a chain, and the two normals would have to cost ~0.8 ns each with the update as

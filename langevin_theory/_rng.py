@@ -16,8 +16,9 @@ Normals
 -------
 Each 64 random bits give one standard normal by the 256-layer ziggurat of Marsaglia & Tsang
 (2000) with 53-bit signed abscissas: bits 0-7 pick the layer and bits 11-63, read as a signed
-integer, give the signed abscissa (no branch on a sign bit), accepted at once ~99.3% of the
-time. A rejection or a tail draw takes fresh bits from the *same* counter with a nonzero
+integer, give the signed abscissa (no branch on a sign bit), accepted at once 98.5 % of the
+time (the mean over the layers of (2 ki - 1) / 2^53; layer 1, the top one, always takes the
+slow path, as in Marsaglia & Tsang's tables; tested). A rejection or a tail draw takes fresh bits from the *same* counter with a nonzero
 ``attempt`` field, so the draw stays a deterministic function of (key, counter).
 
 The fast (uncoupled) mode draws from per-chain xoshiro256** streams seeded by Philox (see
@@ -38,10 +39,10 @@ import numpy as np
 
 from ._jit import hot, jit
 
-__all__ = ["philox4x32", "normal_pair", "normals_from_words", "uniform_pair", "seed_to_key",
-           "stream_seed", "stream_normal", "stream_uniform", "stream_exponential", "standard_normals",
-           "stream_normals", "stream_exponentials", "stream_draws", "TAG_PATH", "TAG_NOISE",
-           "TAG_SELECT"]
+__all__ = ["philox4x32", "normal_pair", "normals_from_words", "normals_fast_path", "uniform_pair",
+           "seed_to_key", "stream_seed", "stream_normal", "stream_uniform", "stream_exponential",
+           "standard_normals", "stream_normals", "stream_exponentials", "stream_draws", "TAG_PATH",
+           "TAG_NOISE", "TAG_SELECT"]
 
 M32 = np.uint64(0xFFFFFFFF)
 _PHILOX_M0 = np.uint64(0xD2511F53)
@@ -222,6 +223,16 @@ def normals_from_words(w0, w1, w2, w3, c0, c1, c2, c3, k0, k1):
     z0 = _ziggurat(w0, w1, c0, c1, c2, c3 | np.uint64(0x80000000), k0, k1)
     z1 = _ziggurat(w2, w3, c0, c1, c2, c3 | np.uint64(0x40000000), k0, k1)
     return z0, z1
+
+
+@jit(inline="always")
+def normals_fast_path(w0, w1, w2, w3):
+    """The ziggurat's fast path of :func:`normals_from_words`: (z0, z1, ok). When ``ok`` (both
+    draws accepted at once, 97.0 % of pairs) z0, z1 are the two normals; otherwise call
+    :func:`normals_from_words`. For loops that keep the rare slow path out of the way."""
+    z0, _, ok0 = _zig_layer((w0 << _S32) | w1)
+    z1, _, ok1 = _zig_layer((w2 << _S32) | w3)
+    return z0, z1, ok0 and ok1
 
 
 @jit(inline="always")

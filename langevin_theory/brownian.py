@@ -281,40 +281,48 @@ def _descent_node(q, kk):
 
 
 @jit(inline="always")
-def _park_descent_normals(q, k, kb, block, chain, k0, k1, nl, meta, ylo, dim, s):
-    """The normals of the midpoint nodes of levels k, k - 1, ..., kb + 1 on the way down to q,
-    parked in ylo[kk - 1]; the same draws as :func:`_park_normals` node by node.
+def _descent_words(q, k, nlev, block, chain, comp, k0, k1, nl, meta):
+    """The Philox words of the midpoint nodes of levels k, k - 1, ..., k - nlev + 1 on the way
+    down to q (pair slot ``comp``), into the four scratch rows of ``meta``: row r, level
+    k - i at index i. Returns the rows.
 
-    In two loops per pair slot: the Philox words of all levels first, into the scratch rows
-    of ``meta`` (one row per word, so that LLVM vectorises the loop: AVX2 runs four Philox
-    evaluations at once, ~3.4 ns each instead of ~10, measured in isolation; the loop runs
-    over whole vectors of ``PHILOX_LANES`` levels, the surplus levels' words unused), then
-    the ziggurat on them, whose rare rejections need a branch and stay scalar.
+    The nodes' words do not depend on each other, so LLVM vectorises this loop (AVX2 runs four
+    Philox evaluations at once, ~3.4 ns each instead of ~10, measured in isolation); it runs
+    over whole vectors of ``PHILOX_LANES`` levels, the surplus levels' words unused.
     """
-    nlev = k - kb
     stride = _words_row(nl)
     n_vec = (nlev + PHILOX_LANES - 1) // PHILOX_LANES * PHILOX_LANES  # <= stride: nlev <= nl
     w0 = meta[3:3 + stride]
     w1 = meta[3 + stride:3 + 2 * stride]
     w2 = meta[3 + 2 * stride:3 + 3 * stride]
     w3 = meta[3 + 3 * stride:3 + 4 * stride]
-    for jp in range(_pair_slots(dim, s)):
-        comp = np.uint64(_pair_component(jp, s))
-        for i in range(n_vec):
-            # (surplus levels i >= nlev name some valid node: max keeps the shift defined)
-            c = _rng.counter_words((block << nl) + _descent_node(q, max(k - i, 1)), chain, 0,
-                                   _rng.TAG_PATH)
-            w = _rng.philox4x32(c[0], c[1], c[2], c[3] | comp, k0, k1)
-            w0[i] = np.int64(w[0])
-            w1[i] = np.int64(w[1])
-            w2[i] = np.int64(w[2])
-            w3[i] = np.int64(w[3])
-        for i in range(nlev):
-            c = _rng.counter_words((block << nl) + _descent_node(q, k - i), chain, 0,
-                                   _rng.TAG_PATH)
-            z = _rng.normals_from_words(np.uint64(w0[i]), np.uint64(w1[i]), np.uint64(w2[i]),
-                                        np.uint64(w3[i]), c[0], c[1], c[2], c[3] | comp, k0, k1)
-            _store_pair(z[0], z[1], ylo, k - i - 1, np.int64(comp), dim, s)
+    for i in range(n_vec):
+        # (surplus levels i >= nlev name some valid node: max keeps the shift defined)
+        c = _rng.counter_words((block << nl) + _descent_node(q, max(k - i, 1)), chain, 0,
+                               _rng.TAG_PATH)
+        w = _rng.philox4x32(c[0], c[1], c[2], c[3] | comp, k0, k1)
+        w0[i] = np.int64(w[0])
+        w1[i] = np.int64(w[1])
+        w2[i] = np.int64(w[2])
+        w3[i] = np.int64(w[3])
+    return w0, w1, w2, w3
+
+
+@jit(inline="always")
+def _descent_pair(w0, w1, w2, w3, i, q, kk, block, chain, comp, k0, k1, nl):
+    """The normal pair of the level-kk midpoint node on the way down to q, from its Philox
+    words at index i of the rows of :func:`_descent_words`: the numbers of
+    :func:`_park_normals`."""
+    a0 = np.uint64(w0[i])
+    a1 = np.uint64(w1[i])
+    a2 = np.uint64(w2[i])
+    a3 = np.uint64(w3[i])
+    z0, z1, ok = _rng.normals_fast_path(a0, a1, a2, a3)
+    if ok:  # both accepted at once: 97 % of nodes, one well-predicted branch
+        return z0, z1
+    # the full ziggurat on the same words: same numbers, and its slow path
+    c = _rng.counter_words((block << nl) + _descent_node(q, kk), chain, 0, _rng.TAG_PATH)
+    return _rng.normals_from_words(a0, a1, a2, a3, c[0], c[1], c[2], c[3] | comp, k0, k1)
 
 
 @jit(inline="always")
@@ -390,10 +398,11 @@ def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
     # here: a few bit operations against the descent's ~10 levels)
     k, _ = _cached_level(q, meta)
     # Then three steps over the levels between k and kb, the level at which q is an interval
-    # end: (1) the intervals on the way down, from q's bits alone; (2) the normals of their
-    # midpoint nodes, parked in ylo[kk - 1] until (3), the bridge arithmetic, consumes them.
-    # Separating (2) from (3) takes the Philox evaluations, which do not depend on each other,
-    # off the arithmetic's dependency chain (measured: ~15 % of a descent).
+    # end: (1) the intervals on the way down, from q's bits alone; (2) the Philox words of
+    # their midpoint nodes, all levels first, in a loop of their own; (3) level by level, the
+    # normals from those words and the bridge arithmetic. Computing (2) first takes the Philox
+    # evaluations, which do not depend on each other, off the arithmetic's dependency chain
+    # (measured: ~15 % of a descent).
     # (1): intervals start at multiples of their length, so below a level-k interval that
     # holds q strictly inside, the level-kk interval holding q starts at q with its kk low bits
     # cleared (the descent goes right iff bit kk - 1 of q is set), and q first becomes an end
@@ -401,23 +410,34 @@ def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
     # new lowest interval's left end, q itself.
     kb = np.int64(trailing_zeros(q))
     meta[2] = q
-    # (2) the normals
-    _park_descent_normals(q, k, kb, block, chain, k0, k1, nl, meta, ylo, dim, s)
-    # (3) the bridges: the values of the interval being split stay in registers from level to
-    # level instead of a store and reload per level; the child interval is chosen without
-    # branching on which side q lies (a coin flip per level). Overdamped components go in
-    # pairs, two independent dependency chains side by side in one loop (one component after
-    # the other, every level waited on the previous level's latency: measured ~10 % of a
-    # descent).
-    if s == 1:
-        for j in range(0, dim, 2):
+    nlev = k - kb
+    # (2) and (3), per pair slot (the components one Philox pair serves). In (3) the values
+    # of the interval being split stay in registers from level to level; the child interval
+    # is chosen without branching on which side q lies (a coin flip per level). Overdamped
+    # components go in pairs, two independent dependency chains side by side in one loop (one
+    # component after the other, every level waited on the previous level's latency:
+    # measured ~10 % of a descent). The ziggurat runs inside the bridge's loop, its rare slow
+    # path behind one branch per node (stop 19; before, a loop of its own parked the normals
+    # in ylo[kk - 1] with a branch per normal, for the bridge loop to reload): bit-identical,
+    # and a coupled PLMC step at K = 1024 ~12 % faster (ab_compare, 5 rounds).
+    for jp in range(_pair_slots(dim, s)):
+        comp = _pair_component(jp, s)
+        ucomp = np.uint64(comp)
+        w0, w1, w2, w3 = _descent_words(q, k, nlev, block, chain, ucomp, k0, k1, nl, meta)
+        if s == 1:
+            j = comp
             pair = j + 1 < dim
             jj = j + 1 if pair else j
             yl = ylo[k, j, 0]
             yh = yhi[k, j, 0]
             wl = ylo[k, jj, 0]
             wh = yhi[k, jj, 0]
-            for kk in range(k, kb, -1):
+            for i in range(nlev):
+                kk = k - i
+                za, zb = _descent_pair(w0, w1, w2, w3, i, q, kk, block, chain, ucomp, k0, k1,
+                                       nl)
+                if not pair:
+                    zb = za  # a 1-D path, or the last of an odd number: the first normal only
                 # g = 1 (q in the right half: bit kk - 1 of q) or 0; the blends
                 # g*a + (1-g)*b are exact for finite values (a product with 0 or 1 is exact,
                 # adding an exact zero changes nothing) and branch-free: LLVM turns selects
@@ -428,8 +448,8 @@ def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
                 # exact, so dropping them changes no bit and shortens the dependency chain
                 t2 = tab[kk, 2, 0, 0]
                 t3 = tab[kk, 3, 0, 0]
-                ym = yl + t2 * (yh - yl) + t3 * ylo[kk - 1, j, 0]
-                wm = wl + t2 * (wh - wl) + t3 * ylo[kk - 1, jj, 0]
+                ym = yl + t2 * (yh - yl) + t3 * za
+                wm = wl + t2 * (wh - wl) + t3 * zb
                 yl, yh = g * ym + (1.0 - g) * yl, g * yh + (1.0 - g) * ym
                 wl, wh = g * wm + (1.0 - g) * wl, g * wh + (1.0 - g) * wm
                 # component jj first: for an unpaired last component (jj = j) the j values,
@@ -438,16 +458,17 @@ def tree_value(q, block, chain, k0, k1, tab, nl, meta, ylo, yhi, out):
                 yhi[kk - 1, jj, 0] = wh
                 ylo[kk - 1, j, 0] = yl
                 yhi[kk - 1, j, 0] = yh
-    else:
-        for j in range(dim):
+        else:
+            j = comp
             u0 = ylo[k, j, 0]
             u1 = ylo[k, j, 1]
             h0 = yhi[k, j, 0]
             h1 = yhi[k, j, 1]
-            for kk in range(k, kb, -1):
+            for i in range(nlev):
+                kk = k - i
+                z0, z1 = _descent_pair(w0, w1, w2, w3, i, q, kk, block, chain, ucomp, k0, k1,
+                                       nl)
                 go_right = ((q >> (kk - 1)) & 1) == 1     # as g in the overdamped loop
-                z0 = ylo[kk - 1, j, 0]
-                z1 = ylo[kk - 1, j, 1]
                 # A_L y_l and the residual r = y_r - A_2L y_l
                 a0 = tab[kk, 0, 0, 0] * u0 + tab[kk, 0, 0, 1] * u1
                 a1 = tab[kk, 0, 1, 0] * u0 + tab[kk, 0, 1, 1] * u1

@@ -133,3 +133,34 @@ def test_uniform_edges_are_as_documented():
     assert u(np.uint64(((2 ** 52 + 1) << 11) | 0x7FF)) == (2 ** 52 + 2) * 2.0 ** -53  # to even
     assert u(np.uint64(2 ** 64 - 1)) == 1.0
     assert _rng._u53(np.uint64(2 ** 32 - 1), np.uint64(2 ** 32 - 1)) == 1.0
+
+
+def test_normals_fast_path_is_the_ziggurats_fast_path():
+    """``normals_fast_path`` (the Brownian tree's descent calls it before the full ziggurat)
+    gives the numbers of ``normals_from_words`` whenever it reports ``ok``, and reports it at
+    the rate the tables imply: a draw is accepted at once when its signed 53-bit abscissa rs
+    (uniform on [-2^52, 2^52)) has |rs| < ki[layer], 2 ki - 1 of the 2^53 values, so
+    P(ok) = (mean over the 256 layers of (2 ki - 1) / 2^53)^2 for the two draws of a pair."""
+    import numba
+
+    @numba.njit
+    def run(n, k0, k1):
+        ok_count = 0
+        same = True
+        for i in range(n):
+            c0, c1, c2, c3 = np.uint64(i), np.uint64(7), np.uint64(3), np.uint64(0)
+            w = _rng.philox4x32(c0, c1, c2, c3, k0, k1)
+            z0, z1, ok = _rng.normals_fast_path(w[0], w[1], w[2], w[3])
+            if ok:
+                ok_count += 1
+                f = _rng.normals_from_words(w[0], w[1], w[2], w[3], c0, c1, c2, c3, k0, k1)
+                same = same and f[0] == z0 and f[1] == z1
+        return ok_count, same
+
+    n = 400_000
+    ok_count, same = run(n, np.uint64(11), np.uint64(12))
+    assert same
+    p1 = np.mean(2.0 * _rng._ZIG_KS.astype(float) - 1.0) / 2.0 ** 53
+    p = p1 * p1
+    print(f"fast path taken for {ok_count / n:.5f} of pairs; tables imply {p:.5f}")
+    assert abs(ok_count / n - p) < 4 * np.sqrt(p * (1 - p) / n)
