@@ -107,3 +107,23 @@ def test_normal_lanes_variants_draw_what_they_claim():
                 worst = max(worst, abs(float((mpmath.mpf(fn(float(x))) - ref) / ulp)))
             print(f"{fn.__name__}: at most {worst:.3f} ulp on {xs.size} arguments")
             assert worst <= 1.0, (fn.__name__, worst)
+
+
+def test_tree_descent_replays_the_path():
+    """``benchmarks/tree_descent.py`` times the Brownian tree on a coupled PLMC query pattern;
+    its timings mean something only if it reads the path: its replayed values equal
+    ``BrownianPath.noise`` bit for bit (``check``), and the pattern has the steps' ends plus
+    a midpoint in a fraction 1 - (1 - 1/K)^K of the steps (within 4 SE)."""
+    import numpy as np
+
+    td = _load("tree_descent")
+    td.check(n=60)
+    n = 4000
+    path, _, qs = td.setup(n)
+    step = np.int64(td.K) << path.sub_levels
+    ends = qs[qs % step == 0]
+    assert np.array_equal(ends, np.arange(1, n + 1) * step)
+    p = 1.0 - (1.0 - 1.0 / td.K) ** td.K
+    frac = (qs.size - n) / n
+    print(f"steps with a midpoint: {frac:.4f} (expected {p:.4f})")
+    assert abs(frac - p) < 4 * np.sqrt(p * (1 - p) / n)
