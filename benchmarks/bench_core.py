@@ -395,7 +395,7 @@ def main(argv=None):
         "step")
     t_fast, t_coup = tt["fast1024"], tt["coupled"]
     row(f"PLMC opt1 coupled mode K={K}, mixture", cs2 / t_coup, "chain-steps/s",
-        f"vs fast mode {t_coup / t_fast:.2f}x")
+        f"vs fast mode {t_coup / t_fast:.3f}x")
 
     # ---------------------------------------------------------------- cold start
     code = ("import time; t=time.perf_counter(); import langevin_theory as lt; "

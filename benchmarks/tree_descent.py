@@ -5,14 +5,14 @@ Usage::
     python benchmarks/tree_descent.py [--steps 4000] [--passes 20] [--repeat 15]
 
 Why this exists. In a coupled PLMC step at K = 1024 most of the time beyond the fast mode's
-goes into ``brownian.tree_value``: about one midpoint per step (OPTION 1), whose value needs a
-descent of ~10 levels, then the step's end, an end of a cached interval. Timing the whole
-step (``ab_compare.py``) takes minutes per variant of the descent, because the whole driver
+goes into ``brownian.tree_value``: OPTION 1 selects each of the step's K slots with
+probability 1/K, so a step has one midpoint on average, whose value needs a descent of ~10
+levels, and then the step's end, often an end of a cached interval. Timing the whole step
+(``ab_compare.py``) takes minutes per variant of the descent, because the whole driver
 recompiles; this script compiles the tree query alone (seconds) and replays that query
-pattern for one chain: per step, with probability 1 - (1 - 1/K)^K (a step with at least one
-midpoint), the value at a uniformly chosen fine-grid point inside the step, then the value at
-the step's end. Every query goes through ``tree_lookup`` first, as the coupled noise piece
-does inline. It is a harness for trying variants of the descent in a copy of the package
+pattern for one chain: per step, the value at each selected slot but slot 0 (the step's
+start, whose noise piece is empty), in increasing order, then at the step's end. Every query
+goes through ``tree_lookup`` first, as the coupled noise piece does inline. It is a harness for trying variants of the descent in a copy of the package
 (``PYTHONPATH=<copy> python benchmarks/tree_descent.py``): read its differences as a guide
 and confirm them with ``ab_compare.py`` on the whole step.
 
@@ -20,11 +20,13 @@ Before timing, it checks that it reads the path: the first queries' values equal
 ``BrownianPath.noise`` from 0 to the query point (within a block, N(0, q) = Y(q) - 0),
 bit for bit.
 
-What it showed (stop 19, AMD EPYC Zen 4, defaults, six pairs of runs alternating the two
-versions): 125.9-146.7 ns a step at dc713b2, with the ziggurat in a loop of its own before
-the bridges, and 106.1-132.4 with its fast path inside the bridge loop (the package since
-stop 19). In a copy whose descent was cut out (a query only computed its cached level), a
-step took ~35 ns: the query's call, the cache lookups and this loop.
+What it showed (stop 19, AMD EPYC Zen 4, defaults, three pairs of runs alternating the two
+versions): 176.1-187.8 ns a step at dc713b2, with the ziggurat in a loop of its own before
+the bridges, and 147.9-161.7 with its fast path inside the bridge loop (the package since
+stop 19). In the whole coupled PLMC step (``ab_compare.py``, 2 rounds) a copy whose descent
+was cut out (a query only computed its cached level and returned a stale value) took 81-106
+ns against 269-277 for the package and 95 for the fast mode: the descent is most of what
+coupled costs beyond fast.
 """
 from __future__ import annotations
 
@@ -66,11 +68,10 @@ def query_points(path, n_steps, seed=0):
     """The sub-unit query points of ``n_steps`` coupled PLMC steps at K substeps."""
     rng = np.random.default_rng(seed)
     unit = np.int64(1) << path.sub_levels  # one fine step, in sub-units
-    p_mid = 1.0 - (1.0 - 1.0 / K) ** K
     qs = []
     for n in range(n_steps):
-        if rng.random() < p_mid:
-            qs.append((n * K + int(rng.integers(1, K))) * unit)
+        slots = np.flatnonzero(rng.random(K) < 1.0 / K)  # OPTION 1's Bernoulli(1/K) slots
+        qs.extend(int(n * K + i) * unit for i in slots if i > 0)
         qs.append((n + 1) * K * unit)
     return np.array(qs, np.int64)
 

@@ -113,7 +113,8 @@ def test_tree_descent_replays_the_path():
     """``benchmarks/tree_descent.py`` times the Brownian tree on a coupled PLMC query pattern;
     its timings mean something only if it reads the path: its replayed values equal
     ``BrownianPath.noise`` bit for bit (``check``), and the pattern has the steps' ends plus
-    a midpoint in a fraction 1 - (1 - 1/K)^K of the steps (within 4 SE)."""
+    OPTION 1's midpoints, slots 1..K-1 each selected with probability 1/K: (K - 1)/K a step
+    on average, variance (K - 1)(1/K)(1 - 1/K) (within 4 SE)."""
     import numpy as np
 
     td = _load("tree_descent")
@@ -123,7 +124,9 @@ def test_tree_descent_replays_the_path():
     step = np.int64(td.K) << path.sub_levels
     ends = qs[qs % step == 0]
     assert np.array_equal(ends, np.arange(1, n + 1) * step)
-    p = 1.0 - (1.0 - 1.0 / td.K) ** td.K
-    frac = (qs.size - n) / n
-    print(f"steps with a midpoint: {frac:.4f} (expected {p:.4f})")
-    assert abs(frac - p) < 4 * np.sqrt(p * (1 - p) / n)
+    K = td.K
+    mean = (K - 1) / K
+    var = (K - 1) * (1 / K) * (1 - 1 / K)
+    per_step = (qs.size - n) / n
+    print(f"midpoints per step: {per_step:.4f} (expected {mean:.4f})")
+    assert abs(per_step - mean) < 4 * np.sqrt(var / n)
