@@ -18,8 +18,9 @@ Each 64 random bits give one standard normal by the 256-layer ziggurat of Marsag
 (2000) with 53-bit signed abscissas: bits 0-7 pick the layer and bits 11-63, read as a signed
 integer, give the signed abscissa (no branch on a sign bit), accepted at once 98.5 % of the
 time (the mean over the layers of (2 ki - 1) / 2^53; layer 1, the top one, always takes the
-slow path, as in Marsaglia & Tsang's tables; tested). A rejection or a tail draw takes fresh bits from the *same* counter with a nonzero
-``attempt`` field, so the draw stays a deterministic function of (key, counter).
+slow path, as in Marsaglia & Tsang's tables; tested). A rejection or a tail draw takes fresh
+bits from the *same* counter with a nonzero ``attempt`` field, so the draw stays a
+deterministic function of (key, counter).
 
 The fast (uncoupled) mode draws from per-chain xoshiro256** streams seeded by Philox (see
 "per-chain streams" below): same determinism, a fraction of the cost (no Philox rounds per
