@@ -16,6 +16,7 @@ import numpy as np
 from . import _rng
 from ._driver import get_driver
 from ._driver_lmc import get_lmc_driver
+from ._driver_plmc import get_plmc_driver
 from .brownian import BrownianPath, SUB_LEVELS, _tables_overdamped
 from .dynamics import Dynamics, Overdamped, Underdamped
 from .schemes.base import Scheme
@@ -273,6 +274,9 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     # LMC in fast mode has a lockstep loop of its own (same numbers, see _driver_lmc)
     lmc_driver = (get_lmc_driver(target, blocks) if scheme.kernel_id == 0 and not coupled
                   else None)
+    # so has PLMC in fast mode on targets with a many-rows gradient (see _driver_plmc)
+    plmc_driver = (get_plmc_driver(target, blocks) if scheme.kernel_id == 2 and not coupled
+                   else None)
     old_threads = numba.get_num_threads()
     try:
         if n_threads is not None and parallel:
@@ -281,6 +285,11 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
             lmc_driver(x0, v0, draw_v0, n_steps, m_step * float(h_sub), h, float(gamma),
                        target.params, rec, out_pos, out_vel, evals, diverged, np.uint64(rk0),
                        np.uint64(rk1), np.uint64(vk0), np.uint64(vk1))
+        elif plmc_driver is not None:
+            plmc_driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option, skip0,
+                        gap_scale, float(h_sub), float(gamma), target.params, rec, out_pos,
+                        out_vel, evals, diverged, np.uint64(rk0), np.uint64(rk1),
+                        np.uint64(vk0), np.uint64(vk1))
         else:
             driver = get_driver(target, scheme.kernel_id, blocks, coupled)
             driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
