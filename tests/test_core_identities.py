@@ -506,14 +506,16 @@ def test_shifted_exp_is_libm_exp_bit_for_bit():
     assert np.array_equal(got, [math.exp(v) for v in a], equal_nan=True)
 
 
-@pytest.mark.parametrize("scheme", [lt.schemes.LMC(), lt.schemes.PoissonMidpoint(10, 1)])
+@pytest.mark.parametrize("scheme", [lt.schemes.LMC(), lt.schemes.PoissonMidpoint(10, 1),
+                                    lt.schemes.RandomizedMidpoint()])
 def test_inlined_mixture_gradient_scratch_does_not_grow_with_steps(scheme):
     """The small diagonal mixture gradient is IR-inlined into the drivers, stack scratch
     included. Its ``alloca`` must sit in the entry block of the compiled loop, not in the loop
     body: one chain over 2e6 steps would then take 2e6 x 3 x 32 doubles (1.5 GB) of an 8 MB
     stack and crash (checked by mutating ``stack_array`` to allocate where it is called). The
     long run must finish, and its state at the halfway record must equal a run of half the
-    length."""
+    length. (LMC and PLMC run in their lockstep loops with the many-rows gradient, RLMC in
+    the general driver with the one-row one.)"""
     target = lt.targets.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)
     n = 2_000_000
     kw = dict(step_size=0.05, n_chains=1, rng=5, x0=np.zeros((1, 2)), n_threads=1)
@@ -578,6 +580,70 @@ def test_lockstep_lmc_loop_equals_the_general_driver(monkeypatch, underdamped):
             assert np.array_equal(fast.divergence_step, general.divergence_step)
             assert np.array_equal(fast.grad_evals_per_chain, general.grad_evals_per_chain)
     assert seen_diverged, "the divergence path was not exercised"
+
+
+@pytest.mark.parametrize("underdamped", [False, True])
+def test_lockstep_plmc_loop_equals_the_general_driver(monkeypatch, underdamped):
+    """PLMC in fast mode on a target with a many-rows gradient runs in its own lockstep loop
+    (``_driver_plmc``); it must give the general driver's numbers to rounding (its exp is
+    ``exp_weight``, not libm's): both options, K = 1, the trivial midpoint skipped, 1-D and
+    2-D mixtures, records, chains diverging at the first step and mid-run (dropped), a
+    partial group and a partial block of rows (150 chains: groups of 64, 64 and 22), and the
+    same draws, so the same divergence steps and gradient counts. The loop's results do not
+    depend on the number of chains or threads (each chain's rows meet no other chain's)."""
+    import importlib
+
+    from langevin_theory._driver_plmc import get_plmc_driver
+
+    sim_mod = importlib.import_module("langevin_theory.simulate")
+    dyn = lt.dynamics.Underdamped(1.5) if underdamped else lt.dynamics.Overdamped()
+    T = lt.targets
+    mix2 = T.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)
+    mix1 = T.GaussianMixture([0.2, 0.5, 0.3], [[-2.0], [0.5], [3.0]], [0.3, 1.0, 0.6])
+    P = lt.schemes.PoissonMidpoint
+    schemes = [P(10, 1), P(10, 2), P(1, 1), P(7, 1, skip_trivial_midpoint=True),
+               P(3, 2, skip_trivial_midpoint=True)]
+    seen_mid_run = False
+    for target in (mix2, mix1):
+        assert get_plmc_driver(target, 1 + underdamped) is not None
+        for h, far in ((0.3, None), (3.0, 1e152)):
+            x0 = np.random.default_rng(0).normal(0.0, 1.0, (150, target.dim))
+            x0[[5, 17, 70, 140]] = 1e200  # a NaN gradient at once: diverge at step 1
+            if far is not None:
+                # far out, with an unstable step: they overflow after a few steps
+                x0[[30, 31, 100]] = far
+            kw = dict(step_size=h, n_steps=25, n_chains=150, x0=x0, rng=11,
+                      record_steps=[0, 3, 25], on_divergence="drop")
+            for scheme in schemes:
+                fast = lt.simulate(target, scheme, dyn, **kw)
+                with monkeypatch.context() as m:
+                    m.setattr(sim_mod, "get_plmc_driver", lambda target, blocks: None)
+                    general = lt.simulate(target, scheme, dyn, **kw)
+                what = f"{target!r} {scheme!r} h={h}"
+                assert np.array_equal(fast.divergence_step, general.divergence_step), what
+                assert np.array_equal(fast.grad_evals_per_chain,
+                                      general.grad_evals_per_chain), what
+                seen_mid_run |= bool((general.divergence_step > 1).any())
+                if h > 1.0:
+                    continue  # the live chains' states there are far out and chaotic
+                np.testing.assert_allclose(fast.recorded_positions, general.recorded_positions,
+                                           rtol=1e-12, atol=1e-12, err_msg=what)
+                if underdamped:
+                    np.testing.assert_allclose(fast.recorded_velocities,
+                                               general.recorded_velocities,
+                                               rtol=1e-12, atol=1e-12, err_msg=what)
+    assert seen_mid_run, "no chain diverged after its first step"
+    # chunking and threads: the first 30 of 300 chains are the 30 chains of a smaller run
+    kw = dict(step_size=0.3, n_steps=25, rng=3)
+    big = lt.simulate(mix2, P(10, 1), dyn, n_chains=300, n_threads=1, **kw)
+    small = lt.simulate(mix2, P(10, 1), dyn, n_chains=30, **kw)
+    assert np.array_equal(big.positions[:30], small.positions)
+    if numba.config.NUMBA_NUM_THREADS > 1:
+        par = lt.simulate(mix2, P(10, 1), dyn, n_chains=300, n_threads=2, **kw)
+        assert np.array_equal(big.positions, par.positions)
+    # targets without a many-rows gradient keep the general driver
+    assert get_plmc_driver(T.LogCosh(), 1) is None
+    assert get_plmc_driver(T.GaussianMixture([0.3, 0.7], [[0, 0, 1], [1, 1, 0]], 1.0), 1) is None
 
 
 def test_custom_gradient_forms_agree_with_the_built_in():
