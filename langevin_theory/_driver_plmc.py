@@ -20,14 +20,17 @@ a group of ``GROUP`` chains runs in phases:
 
 So a step costs about 2 gradient evaluations a chain done ``lanes`` at a time, vectorised
 across chains, plus a partly filled last buffer: OPTION 1 puts Bin(K, 1/K) midpoints into a
-chain's step, ~``GROUP`` midpoints into the group's, so ``GROUP`` = 64 wastes a fraction of a
-buffer per 4 buffers filled (measured on the 2-D mixture, OPTION 1 K = 10: 61.6, 59.6 and
-57.6 ns a chain-step for groups of 16, 32 and 64; see ``docs/core.md``).
+chain's step, ~``GROUP`` midpoints into the group's, so a larger group wastes a smaller
+fraction of a buffer (measured on the 2-D mixture, OPTION 1 at K = 10, in an earlier form of
+this loop: 70.4, 67.5, 66.5 and 66.1 ns a chain-step for groups of 32, 64, 128 and 256; 64 is
+one ``prange`` chunk). See ``docs/core.md`` for the timings against the per-chain driver and
+where the time goes.
 
 Two earlier lockstep PLMC loops (stop 13 row by row; stop 17 with many-rows gradients and a
-buffer flushed as here) were no faster than the per-chain driver. Both ran a chain's phase-2
-work through the general step's machinery; this one writes the fast-mode step out with
-nothing but the chain's two streams in its way.
+buffer flushed as here) were no faster than the per-chain driver, and were withdrawn; this
+one is ~1.5x faster. Why is not fully understood (``docs/core.md``); this one writes the
+fast-mode step out with nothing but the chain's two streams in its per-chain phase, and
+calls the gradient rather than inlining it.
 
 The many-rows gradient's exp is the package's own (``_target_kernels.exp_weight``, within
 1 ulp), not libm's, so results agree with the general driver to rounding, not bit for bit
@@ -64,7 +67,7 @@ def _add_noise(M, b, n_sub, h_sub, dt, gamma, s, xs, W):
         if n_sub > 0:
             c00 = math.sqrt(2.0 * (n_sub * h_sub))
             for j in range(dim):
-                M[b, j, 0] += c00 * _rng.stream_normal(xs, 0)
+                M[b, j * s] += c00 * _rng.stream_normal(xs, 0)
         return
     if n_sub > 0:
         c00, c10, c11 = noise_chol(n_sub * h_sub, gamma, s)
@@ -79,8 +82,8 @@ def _add_noise(M, b, n_sub, h_sub, dt, gamma, s, xs, W):
             W[j, 1] = 0.0
     a01, a11, _, _ = flow(dt, gamma, s)
     for j in range(dim):
-        M[b, j, 0] = M[b, j, 0] + a01 * M[b, j, 1] + W[j, 0]
-        M[b, j, 1] = a11 * M[b, j, 1] + W[j, 1]
+        M[b, j * s] = M[b, j * s] + a01 * M[b, j * s + 1] + W[j, 0]
+        M[b, j * s + 1] = a11 * M[b, j * s + 1] + W[j, 1]
 
 
 @jit(inline="always")
@@ -98,9 +101,9 @@ def _apply_corrections(nb, s, GM, G0, own, cf0, cf1, corr):
         o = own[r]
         for j in range(dim):
             dg = GM[r, j] - G0[o, j]
-            corr[o, j, 0] -= cf0[r] * dg
+            corr[o, j * s] -= cf0[r] * dg
             if s == 2:
-                corr[o, j, 1] -= cf1[r] * dg
+                corr[o, j * s + 1] -= cf1[r] * dg
 
 
 def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_sub, gamma,
@@ -134,8 +137,8 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
             ne[b] += 1
             for j in range(dim):
                 for a in range(s):
-                    M[b, j, a] = 0.0
-                    corr[b, j, a] = 0.0
+                    M[b, j * s + a] = 0.0
+                    corr[b, j * s + a] = 0.0
             prev = 0
             i = -1
             if option == 1:
@@ -164,9 +167,9 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
                 a01i, _, g0i, _ = flow(prev * hs, gamma, s)
                 for j in range(dim):
                     if s == 1:
-                        XM[nb, j] = X[b, j] - g0i * G0[b, j] + M[b, j, 0]
+                        XM[nb, j] = X[b, j] - g0i * G0[b, j] + M[b, j * s]
                     else:
-                        XM[nb, j] = X[b, j] + a01i * V[b, j] - g0i * G0[b, j] + M[b, j, 0]
+                        XM[nb, j] = X[b, j] + a01i * V[b, j] - g0i * G0[b, j] + M[b, j * s]
                 own[nb] = b
                 # K A_{(K-1-i) hs} G_hs, as plmc_step applies it to -(grad F(X^) - grad F(X))
                 if s == 1:
@@ -195,10 +198,12 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
             ok = True
             for j in range(dim):
                 if s == 1:
-                    X[b, j] = X[b, j] - g0h * G0[b, j] + M[b, j, 0] + corr[b, j, 0]
+                    X[b, j] = X[b, j] - g0h * G0[b, j] + M[b, j * s] + corr[b, j * s]
                 else:
-                    xj = X[b, j] + a01h * V[b, j] - g0h * G0[b, j] + M[b, j, 0] + corr[b, j, 0]
-                    V[b, j] = a11h * V[b, j] - g1h * G0[b, j] + M[b, j, 1] + corr[b, j, 1]
+                    xj = (X[b, j] + a01h * V[b, j] - g0h * G0[b, j] + M[b, j * s]
+                          + corr[b, j * s])
+                    V[b, j] = (a11h * V[b, j] - g1h * G0[b, j] + M[b, j * s + 1]
+                               + corr[b, j * s + 1])
                     X[b, j] = xj
                     if not math.isfinite(V[b, j]):
                         ok = False
@@ -242,9 +247,12 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
         own = np.zeros(lanes, np.int64)
         cf0 = np.zeros(lanes)
         cf1 = np.zeros(lanes)
-        M = np.zeros((rows, dim, s))
+        # M (the noise to the current point) and corr (the summed corrections) per chain,
+        # component j's block a at [b, j * s + a]: two-dimensional arrays index cheaper than
+        # (rows, dim, s) ones (~1.7 ns a step)
+        M = np.zeros((rows, dim * s))
         W = np.zeros((dim, s))
-        corr = np.zeros((rows, dim, s))
+        corr = np.zeros((rows, dim * s))
         XS = np.zeros((rows, 8), np.uint64)
         pend = np.zeros(rows, np.int64)
         ne = np.zeros(rows, np.int64)
@@ -266,6 +274,17 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
                    diverged, X, V, G0, XM, GM, own, cf0, cf1, M, W, corr, XS, pend, ne, alive)
 
 
+def _grad_block(X, params, G):
+    """The target's many-rows gradient as a function of its own, so that the group loop calls
+    it instead of inlining it at each of its three call sites.
+
+    Inlined three times (each copy unrolled and vectorised), it made the loop's function large
+    and its per-chain phase short of registers; as a call (one per 16 rows) the step took
+    ~4-5 ns less (61.2 against 66.5 ns, OPTION 1 at K = 10, ``plmc_driver_variants.py``).
+    """
+    grad_rows(X, params, G)  # noqa: F821 (bound by specialise)
+
+
 def get_plmc_driver(target, blocks: int):
     """The compiled lockstep PLMC fast-mode loop for ``target``, or ``None`` when the target
     has no many-rows gradient (then ``_driver.get_driver`` serves PLMC one chain at a time)."""
@@ -276,7 +295,9 @@ def get_plmc_driver(target, blocks: int):
         return None
     cache = bool(target._builtin)
     tag = f"t{id(target._grad_point)}"
-    group = specialise(_plmc_group, {"grad_rows": target._grad_rows, "S_BLOCKS": int(blocks)},
+    block = specialise(_grad_block, {"grad_rows": target._grad_rows}, cache=cache, tag=tag,
+                       nrt=False)
+    group = specialise(_plmc_group, {"grad_rows": block, "S_BLOCKS": int(blocks)},
                        cache=cache, tag=tag, nrt=False)
     return specialise(_plmc_chains, {"plmc_group": group,
                                      "grad_rows_lanes": target._grad_rows_lanes,
