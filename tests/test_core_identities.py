@@ -587,8 +587,8 @@ def test_lockstep_plmc_loop_equals_the_general_driver(monkeypatch, underdamped):
     """PLMC in fast mode on a target with a many-rows gradient runs in its own lockstep loop
     (``_driver_plmc``); it must give the general driver's numbers to rounding (its exp is
     ``exp_weight``, not libm's): both options, K = 1, the trivial midpoint skipped, 1-D and
-    2-D mixtures, records, chains diverging at the first step and mid-run (dropped), a
-    partial group and a partial block of rows (150 chains: groups of 64, 64 and 22), and the
+    2-D mixtures, records, given and drawn initial velocities, chains diverging at the
+    first step and mid-run (dropped), a partial group and a partial block of rows (150 chains: groups of 64, 64 and 22), and the
     same draws, so the same divergence steps and gradient counts. The loop's results do not
     depend on the number of chains or threads (each chain's rows meet no other chain's)."""
     import importlib
@@ -612,7 +612,10 @@ def test_lockstep_plmc_loop_equals_the_general_driver(monkeypatch, underdamped):
             if far is not None:
                 # far out, with an unstable step: they overflow after a few steps
                 x0[[30, 31, 100]] = far
-            kw = dict(step_size=h, n_steps=25, n_chains=150, x0=x0, rng=11,
+            # underdamped: velocities drawn (v0=None) in the mid-run case, given in the other
+            v0 = (np.random.default_rng(1).normal(size=(150, target.dim))
+                  if underdamped and far is None else None)
+            kw = dict(step_size=h, n_steps=25, n_chains=150, x0=x0, v0=v0, rng=11,
                       record_steps=[0, 3, 25], on_divergence="drop")
             for scheme in schemes:
                 fast = lt.simulate(target, scheme, dyn, **kw)
