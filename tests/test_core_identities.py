@@ -588,9 +588,10 @@ def test_lockstep_plmc_loop_equals_the_general_driver(monkeypatch, underdamped):
     (``_driver_plmc``); it must give the general driver's numbers to rounding (its exp is
     ``exp_weight``, not libm's): both options, K = 1, the trivial midpoint skipped, 1-D and
     2-D mixtures, records, given and drawn initial velocities, chains diverging at the
-    first step and mid-run (dropped), a partial group and a partial block of rows (150 chains: groups of 64, 64 and 22), and the
-    same draws, so the same divergence steps and gradient counts. The loop's results do not
-    depend on the number of chains or threads (each chain's rows meet no other chain's)."""
+    first step and mid-run (dropped), a partial group and a partial block of rows (150
+    chains: groups of 64, 64 and 22), and the same draws, so the same divergence steps and
+    gradient counts. The loop's results do not depend on the number of chains or threads
+    (each chain's rows meet no other chain's)."""
     import importlib
 
     from langevin_theory._driver_plmc import get_plmc_driver
