@@ -52,11 +52,35 @@ from ._kernels import flow, initial_velocity, noise_chol
 GROUP = 64
 
 
+#: the step's coefficients (flows and noise factors) depend on a grid index k in 0..K only, so
+#: up to this K they are computed once per run into a table; above it (a table would grow
+#: with K) as the step needs them
+TABLE_MAX_K = 1 << 16
+
+
 @jit(inline="always")
-def _add_noise(M, b, n_sub, h_sub, dt, gamma, s, xs, W):
-    """Chain b's noise to the next point: M[b] <- A_dt M[b] + N, N ~ N(0, Gamma^2_tau) over
-    the interval of ``n_sub`` >= 0 sub-units (tau = n_sub h_sub, dt its length on the step's
-    grid), drawn from the chain's noise stream ``xs[0:4]``.
+def _coefficients(k, m_unit, h_sub, hs, gamma, s):
+    """(a01, a11, g0, g1, c00, c10, c11): ``flow(k hs)`` and ``noise_chol(k m_unit h_sub)``,
+    the flow and the noise factor over k grid units, computed exactly as plmc_step and
+    ``_kernels.piece`` compute them (k an integer, so ``k * hs`` is their float product)."""
+    a01, a11, g0, g1 = flow(k * hs, gamma, s)
+    c00, c10, c11 = noise_chol((k * m_unit) * h_sub, gamma, s)
+    return a01, a11, g0, g1, c00, c10, c11
+
+
+@jit(inline="always")
+def _coef(FT, k, m_unit, h_sub, hs, gamma, s):
+    """:func:`_coefficients` of k, from the run's table FT when it has one."""
+    if FT.shape[0] > 0:
+        return FT[k, 0], FT[k, 1], FT[k, 2], FT[k, 3], FT[k, 4], FT[k, 5], FT[k, 6]
+    return _coefficients(k, m_unit, h_sub, hs, gamma, s)
+
+
+@jit(inline="always")
+def _add_noise(M, b, k, a01, a11, c00, c10, c11, s, xs, W):
+    """Chain b's noise over the next k >= 0 grid units: M[b] <- A M[b] + N, N ~ N(0, Gamma^2)
+    with A and Gamma^2 the flow and noise over those units (``a01, a11``; Cholesky factor
+    ``c00, c10, c11``), drawn from the chain's noise stream ``xs[0:4]``.
 
     ``_kernels.piece``'s fast-mode branch followed by plmc_step's update of M, the same draws
     and arithmetic: an empty interval draws nothing and adds zero. Overdamped (A = I) the
@@ -64,13 +88,11 @@ def _add_noise(M, b, n_sub, h_sub, dt, gamma, s, xs, W):
     """
     dim = W.shape[0]
     if s == 1:
-        if n_sub > 0:
-            c00 = math.sqrt(2.0 * (n_sub * h_sub))
+        if k > 0:
             for j in range(dim):
                 M[b, j * s] += c00 * _rng.stream_normal(xs, 0)
         return
-    if n_sub > 0:
-        c00, c10, c11 = noise_chol(n_sub * h_sub, gamma, s)
+    if k > 0:
         for j in range(dim):
             z0 = _rng.stream_normal(xs, 0)
             z1 = _rng.stream_normal(xs, 0)
@@ -80,7 +102,6 @@ def _add_noise(M, b, n_sub, h_sub, dt, gamma, s, xs, W):
         for j in range(dim):
             W[j, 0] = 0.0
             W[j, 1] = 0.0
-    a01, a11, _, _ = flow(dt, gamma, s)
     for j in range(dim):
         M[b, j * s] = M[b, j * s] + a01 * M[b, j * s + 1] + W[j, 0]
         M[b, j * s + 1] = a11 * M[b, j * s + 1] + W[j, 1]
@@ -108,7 +129,7 @@ def _apply_corrections(nb, s, GM, G0, own, cf0, cf1, corr):
 
 def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_sub, gamma,
                 params, rec_steps, out_pos, out_vel, evals, diverged, X, V, G0, XM, GM, own,
-                cf0, cf1, M, W, corr, XS, pend, ne, alive):
+                cf0, cf1, M, W, corr, XS, pend, ne, alive, FT):
     """Chains ``c_first .. c_first + ng - 1`` (rows of X, V, XS, pend; initialised) over all
     steps; the other arrays are scratch (see :func:`_plmc_chains` for their shapes)."""
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
@@ -158,13 +179,14 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
                     if i >= K:  # see plmc_step
                         i = K - 1
                 # the noise to this midpoint: M <- A_{(i - prev) hs} M + N(prev, i)
-                _add_noise(M, b, (i - prev) * m_unit, h_sub, (i - prev) * hs, gamma, s, xs, W)
+                a01, a11, _, _, c00, c10, c11 = _coef(FT, i - prev, m_unit, h_sub, hs, gamma, s)
+                _add_noise(M, b, i - prev, a01, a11, c00, c10, c11, s, xs, W)
                 prev = i
                 if option == 1:
                     i = i + 1 + _geometric_gap(xs, gap_scale)
                 if prev == 0 and skip0:
                     continue
-                a01i, _, g0i, _ = flow(prev * hs, gamma, s)
+                a01i, _, g0i, _, _, _, _ = _coef(FT, prev, m_unit, h_sub, hs, gamma, s)
                 for j in range(dim):
                     if s == 1:
                         XM[nb, j] = X[b, j] - g0i * G0[b, j] + M[b, j * s]
@@ -175,8 +197,9 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
                 if s == 1:
                     cf0[nb] = h
                 else:
-                    a01c, a11c, _, _ = flow((K - 1 - prev) * hs, gamma, s)
-                    _, _, gh0, gh1 = flow(hs, gamma, s)
+                    a01c, a11c, _, _, _, _, _ = _coef(FT, K - 1 - prev, m_unit, h_sub, hs,
+                                                      gamma, s)
+                    _, _, gh0, gh1, _, _, _ = _coef(FT, 1, m_unit, h_sub, hs, gamma, s)
                     cf0[nb] = K * (gh0 + a01c * gh1)
                     cf1[nb] = K * (a11c * gh1)
                 ne[b] += 1
@@ -185,8 +208,10 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
                     grad_rows(XM, params, GM)  # noqa: F821
                     _apply_corrections(nb, s, GM, G0, own, cf0, cf1, corr)
                     nb = 0
-            # the noise to the step's end (prev < K: never an empty interval)
-            _add_noise(M, b, m_step - prev * m_unit, h_sub, (K - prev) * hs, gamma, s, xs, W)
+            # the noise to the step's end (prev < K: never an empty interval; m_step is
+            # K m_unit, checked by _plmc_chains)
+            a01, a11, _, _, c00, c10, c11 = _coef(FT, K - prev, m_unit, h_sub, hs, gamma, s)
+            _add_noise(M, b, K - prev, a01, a11, c00, c10, c11, s, xs, W)
         # 3. the buffer's remaining rows
         if nb > 0:
             grad_rows(XM, params, GM)  # noqa: F821 (all rows computed, nb used)
@@ -238,6 +263,22 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
     lanes = grad_rows_lanes(params, dim)  # noqa: F821 (bound by specialise)
     rows = ((GROUP + lanes - 1) // lanes) * lanes
     n_chunks = (n_chains + GROUP - 1) // GROUP
+    m_unit = m_step // K
+    if m_step != K * m_unit:
+        # simulate's fast mode counts a step as K grid units of 2**SUB_LEVELS sub-units
+        raise ValueError("m_step must be a multiple of K")
+    # the step's coefficients for k = 0..K grid units (see TABLE_MAX_K), shared by all chunks
+    hs = h / K
+    FT = np.zeros((K + 1 if K <= TABLE_MAX_K else 0, 7))
+    for k in range(FT.shape[0]):
+        a01, a11, g0, g1, c00, c10, c11 = _coefficients(k, m_unit, h_sub, hs, gamma, s)
+        FT[k, 0] = a01
+        FT[k, 1] = a11
+        FT[k, 2] = g0
+        FT[k, 3] = g1
+        FT[k, 4] = c00
+        FT[k, 5] = c10
+        FT[k, 6] = c11
     for ck in numba.prange(n_chunks):
         X = np.zeros((rows, dim))
         V = np.zeros((rows, dim))
@@ -271,7 +312,8 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
                 initial_velocity(V[b], c, draw_v0, v0, vkey0, vkey1)
         plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0,  # noqa: F821
                    gap_scale, h_sub, gamma, params, rec_steps, out_pos, out_vel, evals,
-                   diverged, X, V, G0, XM, GM, own, cf0, cf1, M, W, corr, XS, pend, ne, alive)
+                   diverged, X, V, G0, XM, GM, own, cf0, cf1, M, W, corr, XS, pend, ne, alive,
+                   FT)
 
 
 def _grad_block(X, params, G):

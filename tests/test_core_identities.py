@@ -586,15 +586,15 @@ def test_lockstep_lmc_loop_equals_the_general_driver(monkeypatch, underdamped):
 def test_lockstep_plmc_loop_equals_the_general_driver(monkeypatch, underdamped):
     """PLMC in fast mode on a target with a many-rows gradient runs in its own lockstep loop
     (``_driver_plmc``); it must give the general driver's numbers to rounding (its exp is
-    ``exp_weight``, not libm's): both options, K = 1, the trivial midpoint skipped, 1-D and
-    2-D mixtures, records, given and drawn initial velocities, chains diverging at the
-    first step and mid-run (dropped), a partial group and a partial block of rows (150
-    chains: groups of 64, 64 and 22), and the same draws, so the same divergence steps and
-    gradient counts. The loop's results do not depend on the number of chains or threads
-    (each chain's rows meet no other chain's)."""
+    ``exp_weight``, not libm's): both options, K = 1, the trivial midpoint skipped, a K too
+    large for the table of step coefficients, 1-D and 2-D mixtures, records, given and drawn
+    initial velocities, chains diverging at the first step and mid-run (dropped), a partial
+    group and a partial block of rows (150 chains: groups of 64, 64 and 22), and the same
+    draws, so the same divergence steps and gradient counts. The loop's results do not
+    depend on the number of chains or threads (each chain's rows meet no other chain's)."""
     import importlib
 
-    from langevin_theory._driver_plmc import get_plmc_driver
+    from langevin_theory._driver_plmc import TABLE_MAX_K, get_plmc_driver
 
     sim_mod = importlib.import_module("langevin_theory.simulate")
     dyn = lt.dynamics.Underdamped(1.5) if underdamped else lt.dynamics.Overdamped()
@@ -602,8 +602,9 @@ def test_lockstep_plmc_loop_equals_the_general_driver(monkeypatch, underdamped):
     mix2 = T.GaussianMixture(np.ones(4), [[2, 2], [2, -2], [-2, 2], [-2, -2]], 0.49)
     mix1 = T.GaussianMixture([0.2, 0.5, 0.3], [[-2.0], [0.5], [3.0]], [0.3, 1.0, 0.6])
     P = lt.schemes.PoissonMidpoint
+    # (K above TABLE_MAX_K: the step's coefficients computed as needed, not tabulated)
     schemes = [P(10, 1), P(10, 2), P(1, 1), P(7, 1, skip_trivial_midpoint=True),
-               P(3, 2, skip_trivial_midpoint=True)]
+               P(3, 2, skip_trivial_midpoint=True), P(TABLE_MAX_K + 1, 1)]
     seen_mid_run = False
     for target in (mix2, mix1):
         assert get_plmc_driver(target, 1 + underdamped) is not None
