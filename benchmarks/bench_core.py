@@ -18,6 +18,7 @@ Measures (float64, one thread unless stated):
 * PLMC fast mode: step cost against LMC, OPTION 1 at K = 10 and K = 100, OPTION 2 at K = 10
   (both in their lockstep loops on this mixture), and OPTION 1 at K = 10 in the per-chain
   driver against LMC in that driver;
+* PLMC fast mode underdamped (friction 1, OPTION 1, K = 10) against underdamped LMC;
 * PLMC on the 2-D double well (a nearly free gradient) against LMC in the same driver: the
   cost of PLMC's step beyond its gradients;
 * PLMC coupled mode at K = 1024 (per-chain driver) against the fast mode (lockstep loop), and
@@ -238,6 +239,8 @@ PLMC_BLOCK = {
     "fast1024": "PLMC OPTION 1, K = 1024, mixture, fast mode (the lockstep loop)",
     "fast1024_general": "PLMC OPTION 1, K = 1024, mixture, fast mode, per-chain driver",
     "coupled": "PLMC OPTION 1, K = 1024, mixture, coupled mode (Brownian tree)",
+    "ud_lmc": "underdamped LMC (friction 1), mixture, fast mode (the lockstep loop)",
+    "ud_plmc1": "underdamped PLMC OPTION 1, K = 10, mixture, fast mode (the lockstep loop)",
     "dw_general": "LMC, 2-D double well, per-chain driver",
     "dw_plmc1": "PLMC OPTION 1, K = 10, 2-D double well, fast mode",
 }
@@ -250,6 +253,7 @@ def plmc_block_runs(n_chains, n_steps):
     mix = benchmark_mixture()
     dw2 = lt.targets.DoubleWell(dim=2)
     P = lt.schemes.PoissonMidpoint
+    ud = lt.dynamics.Underdamped(1.0)
     K = 1024
     path = lt.BrownianPath(seed=1, fine_step=0.05 / K)
     kw = dict(step_size=0.05, n_steps=n_steps, n_chains=n_chains, rng=0,
@@ -264,6 +268,8 @@ def plmc_block_runs(n_chains, n_steps):
         "fast1024": lambda **k: lt.simulate(mix, P(K, 1), **k),
         "fast1024_general": lambda **k: in_general_driver(mix, P(K, 1), **k),
         "coupled": lambda **k: lt.simulate(mix, P(K, 1), brownian=path, **k),
+        "ud_lmc": lambda **k: lt.simulate(mix, lt.schemes.LMC(), ud, **k),
+        "ud_plmc1": lambda **k: lt.simulate(mix, P(10, 1), ud, **k),
         # the same on a 2-D target with a nearly free gradient: what PLMC's step costs
         # beyond its gradients (the midpoint set, the noise pieces), both per-chain
         "dw_general": lambda **k: lmc_in_general_driver(dw2, **k),
@@ -407,6 +413,9 @@ def main(argv=None):
     row("PLMC opt1 fast mode K=10, mixture, general per-chain driver", cs2 / t_pg,
         "chain-steps/s", f"vs LMC in the same driver {t_pg / t_lg:.2f}x; the lockstep loop "
         f"is {t_pg / tt['plmc1']:.2f}x faster")
+    t_ul, t_up = tt["ud_lmc"], tt["ud_plmc1"]
+    row("PLMC opt1 fast mode K=10, mixture, underdamped (friction 1)", cs2 / t_up,
+        "chain-steps/s", f"step cost vs underdamped LMC {t_up / t_ul:.2f}x")
     t_dl, t_dp = tt["dw_general"], tt["dw_plmc1"]
     row("PLMC opt1 K=10, 2-D double well (cheap gradient)", cs2 / t_dp, "chain-steps/s",
         f"vs LMC in its loop {t_dp / t_dl:.2f}x: {(t_dp - t_dl) / cs2 * 1e9:.1f} ns more per "
