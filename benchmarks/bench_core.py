@@ -18,7 +18,8 @@ Measures (float64, one thread unless stated):
 * PLMC fast mode: step cost against LMC, OPTION 1 at K = 10 and K = 100, OPTION 2 at K = 10
   (both in their lockstep loops on this mixture), and OPTION 1 at K = 10 in the per-chain
   driver against LMC in that driver;
-* PLMC fast mode underdamped (friction 1, OPTION 1, K = 10) against underdamped LMC;
+* PLMC fast mode underdamped (friction 1, OPTION 1, K = 10) against underdamped LMC, and the
+  underdamped coupled mode at K = 1024;
 * PLMC on the 2-D double well (a nearly free gradient) against LMC in the same driver: the
   cost of PLMC's step beyond its gradients;
 * PLMC coupled mode at K = 1024 (per-chain driver) against the fast mode (lockstep loop), and
@@ -241,6 +242,7 @@ PLMC_BLOCK = {
     "coupled": "PLMC OPTION 1, K = 1024, mixture, coupled mode (Brownian tree)",
     "ud_lmc": "underdamped LMC (friction 1), mixture, fast mode (the lockstep loop)",
     "ud_plmc1": "underdamped PLMC OPTION 1, K = 10, mixture, fast mode (the lockstep loop)",
+    "ud_coupled": "underdamped PLMC OPTION 1, K = 1024, mixture, coupled mode",
     "dw_general": "LMC, 2-D double well, per-chain driver",
     "dw_plmc1": "PLMC OPTION 1, K = 10, 2-D double well, fast mode",
 }
@@ -270,6 +272,7 @@ def plmc_block_runs(n_chains, n_steps):
         "coupled": lambda **k: lt.simulate(mix, P(K, 1), brownian=path, **k),
         "ud_lmc": lambda **k: lt.simulate(mix, lt.schemes.LMC(), ud, **k),
         "ud_plmc1": lambda **k: lt.simulate(mix, P(10, 1), ud, **k),
+        "ud_coupled": lambda **k: lt.simulate(mix, P(K, 1), ud, brownian=path, **k),
         # the same on a 2-D target with a nearly free gradient: what PLMC's step costs
         # beyond its gradients (the midpoint set, the noise pieces), both per-chain
         "dw_general": lambda **k: lmc_in_general_driver(dw2, **k),
@@ -416,6 +419,9 @@ def main(argv=None):
     t_ul, t_up = tt["ud_lmc"], tt["ud_plmc1"]
     row("PLMC opt1 fast mode K=10, mixture, underdamped (friction 1)", cs2 / t_up,
         "chain-steps/s", f"step cost vs underdamped LMC {t_up / t_ul:.2f}x")
+    t_uc = tt["ud_coupled"]
+    row(f"PLMC opt1 coupled mode K={K}, mixture, underdamped (friction 1)", cs2 / t_uc,
+        "chain-steps/s", f"{t_uc / cs2 * 1e9:.0f} ns a step")
     t_dl, t_dp = tt["dw_general"], tt["dw_plmc1"]
     row("PLMC opt1 K=10, 2-D double well (cheap gradient)", cs2 / t_dp, "chain-steps/s",
         f"vs LMC in its loop {t_dp / t_dl:.2f}x: {(t_dp - t_dl) / cs2 * 1e9:.1f} ns more per "

@@ -17,7 +17,7 @@ from ._jit import specialise
 from ._kernels import initial_velocity
 from .brownian import tree_meta_size, tree_reset
 from .schemes.lmc import lmc_step  # noqa: F401 (step kernels bound into the driver)
-from .schemes.poisson_midpoint import plmc_step
+from .schemes.poisson_midpoint import flow_table, plmc_step
 from .schemes.randomized_midpoint import rlmc_step
 
 CHUNK = 64
@@ -54,6 +54,9 @@ def _run_chains(
     cfg = (COUPLED, k0, k1, nl, h_sub, gamma, rk0, rk1)  # noqa: F821 (bound by specialise)
     n_rec = rec_steps.shape[0]
     n_chunks = (n_chains + CHUNK - 1) // CHUNK
+    # PLMC's flows over 0..K grid units, once per run (underdamped; see flow_table): shared,
+    # read-only; the other schemes ignore it
+    FT = flow_table(K, h, gamma, s)
     for ck in numba.prange(n_chunks):
         meta = np.zeros(tree_meta_size(nl), np.int64)
         ylo = np.zeros((nl + 1, dim, s))
@@ -116,6 +119,7 @@ def _run_chains(
                     M,
                     W,
                     corr,
+                    FT,
                 )
                 p0 += m_step
                 ok = True

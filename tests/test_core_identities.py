@@ -651,6 +651,25 @@ def test_lockstep_plmc_loop_equals_the_general_driver(monkeypatch, underdamped):
     assert get_plmc_driver(T.GaussianMixture([0.3, 0.7], [[0, 0, 1], [1, 1, 0]], 1.0), 1) is None
 
 
+def test_plmc_flow_table_holds_the_flows_the_step_would_compute():
+    """The per-chain PLMC step reads its flows over k grid units from a table made once per
+    run (underdamped, K <= TABLE_MAX_K) instead of computing them; the table must hold
+    exactly what ``flow`` returns for k * (h / K), k = 0..K, and for h (bit for bit, so the
+    two paths give the same numbers: the step falls back to computing them above
+    TABLE_MAX_K), and overdamped runs get no table."""
+    from langevin_theory._kernels import flow
+    from langevin_theory.schemes.poisson_midpoint import TABLE_MAX_K, flow_table
+
+    for K, h, gamma in [(1, 0.3, 1.5), (7, 0.125, 1.5), (64, 0.05, 0.1), (1000, 2.0, 3.0)]:
+        FT = flow_table(K, h, gamma, 2)
+        hs = h / K
+        want = [flow(k * hs, gamma, 2) for k in range(K + 1)] + [flow(h, gamma, 2)]
+        assert FT.shape == (K + 2, 4)
+        assert np.array_equal(FT, np.array(want))
+    assert flow_table(7, 0.125, 0.0, 1).shape[0] == 0
+    assert flow_table(TABLE_MAX_K + 1, 0.125, 1.5, 2).shape[0] == 0
+
+
 def test_custom_gradient_forms_agree_with_the_built_in():
     """A Custom gradient's returning form allocates, so LMC runs it in the general driver; the
     in-place form runs in the lockstep loop (compiled without reference counting), even when

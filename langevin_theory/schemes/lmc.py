@@ -67,6 +67,7 @@ def lmc_step(
     M,
     W,
     corr,
+    FT,
 ):
     """One LMC step of size h; returns the number of gradient evaluations (1)."""
     coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from .._jit import jit
 from .._kernels import flow, piece
 from .._rng import stream_exponential, stream_uniform
@@ -85,6 +87,44 @@ class PoissonMidpoint(Scheme):
         return f"PoissonMidpoint(substeps={self.substeps}, option={self.option})"
 
 
+#: underdamped, a PLMC step's flows over k grid units (k in 0..K) are computed once per run
+#: into a table when K is at most this (each is an expm1, an exp and a 30-term Taylor
+#: polynomial, several a midpoint); above it (a table would grow with K), as needed
+TABLE_MAX_K = 1 << 16
+
+
+@jit
+def flow_table(K, h, gamma, s):
+    """``flow(k h / K)`` for k = 0..K and ``flow(h)`` in row K + 1, an array (K + 2, 4), the
+    very calls :func:`plmc_step` makes (``k * hs`` is its float product); no rows when the
+    dynamics are overdamped (trivial flows) or K > ``TABLE_MAX_K``."""
+    n = K + 2 if (s == 2 and K <= TABLE_MAX_K) else 0
+    FT = np.zeros((n, 4))
+    if n:
+        hs = h / K
+        for k in range(K + 1):
+            a01, a11, g0, g1 = flow(k * hs, gamma, s)
+            FT[k, 0] = a01
+            FT[k, 1] = a11
+            FT[k, 2] = g0
+            FT[k, 3] = g1
+        a01, a11, g0, g1 = flow(h, gamma, s)
+        FT[K + 1, 0] = a01
+        FT[K + 1, 1] = a11
+        FT[K + 1, 2] = g0
+        FT[K + 1, 3] = g1
+    return FT
+
+
+@jit(inline="always")
+def _flow_k(FT, k, hs, gamma, s):
+    """``flow(k hs)``, from the run's table when it has one (see :func:`flow_table`)."""
+    # s is a compile-time constant: overdamped kernels keep no trace of the table
+    if s == 2 and FT.shape[0] > 0:
+        return FT[k, 0], FT[k, 1], FT[k, 2], FT[k, 3]
+    return flow(k * hs, gamma, s)
+
+
 @jit(inline="always")
 def _geometric_gap(xs, gap_scale):
     """The number G of unselected slots before the next selected one, G ~ Geometric(1/K)
@@ -125,6 +165,7 @@ def plmc_step(
     M,
     W,
     corr,
+    FT,
 ):
     """One Poisson-midpoint step of size h (K substeps); returns gradient evaluations made."""
     coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg
@@ -172,7 +213,7 @@ def plmc_step(
             chain,
             W,
         )
-        a01, a11, _, _ = flow((i - prev) * hs, gamma, s)
+        a01, a11, _, _ = _flow_k(FT, i - prev, hs, gamma, s)
         for j in range(dim):
             if s == 1:
                 M[j, 0] += W[j, 0]
@@ -187,7 +228,7 @@ def plmc_step(
             i = i + 1 + _geometric_gap(xs, gap_scale)
         if prev == 0 and skip0:
             continue
-        a01i, _, g0i, _ = flow(prev * hs, gamma, s)
+        a01i, _, g0i, _ = _flow_k(FT, prev, hs, gamma, s)
         for j in range(dim):
             if s == 1:
                 xm[j] = x[j] - g0i * g0[j] + M[j, 0]
@@ -200,8 +241,8 @@ def plmc_step(
             for j in range(dim):
                 corr[j, 0] -= h * (gm[j] - g0[j])
         else:
-            a01c, a11c, _, _ = flow((K - 1 - prev) * hs, gamma, s)
-            _, _, gh0, gh1 = flow(hs, gamma, s)
+            a01c, a11c, _, _ = _flow_k(FT, K - 1 - prev, hs, gamma, s)
+            _, _, gh0, gh1 = _flow_k(FT, 1, hs, gamma, s)
             c0s = K * (gh0 + a01c * gh1)
             c1s = K * (a11c * gh1)
             for j in range(dim):
@@ -221,14 +262,17 @@ def plmc_step(
         chain,
         W,
     )
-    a01, a11, _, _ = flow((K - prev) * hs, gamma, s)
+    a01, a11, _, _ = _flow_k(FT, K - prev, hs, gamma, s)
     for j in range(dim):
         if s == 1:
             M[j, 0] += W[j, 0]
         else:
             M[j, 0] = M[j, 0] + a01 * M[j, 1] + W[j, 0]
             M[j, 1] = a11 * M[j, 1] + W[j, 1]
-    a01, a11, g0c, g1c = flow(h, gamma, s)
+    if s == 2 and FT.shape[0] > 0:
+        a01, a11, g0c, g1c = FT[K + 1, 0], FT[K + 1, 1], FT[K + 1, 2], FT[K + 1, 3]
+    else:
+        a01, a11, g0c, g1c = flow(h, gamma, s)
     for j in range(dim):
         if s == 1:
             x[j] = x[j] - g0c * g0[j] + M[j, 0] + corr[j, 0]

@@ -94,6 +94,7 @@ def rlmc_step(
     M,
     W,
     corr,
+    FT,
 ):
     """One randomized-midpoint step; returns the number of gradient evaluations (2)."""
     coupled, k0, k1, nl, h_sub, gamma, rk0, rk1 = cfg
