@@ -47,15 +47,15 @@ from . import _rng
 from ._driver_lmc import _record
 from ._jit import jit, specialise
 from ._kernels import flow, initial_velocity, noise_chol
+# the step's coefficients (flows and noise factors) depend on a grid index k in 0..K only, so
+# up to this K they are computed once per run into a table; above it (a table would grow with
+# K) as the step needs them: the per-chain driver's limit for its flow table
+from .schemes.poisson_midpoint import TABLE_MAX_K
 
 #: chains per lockstep group (and per ``prange`` chunk); see the module docstring
 GROUP = 64
 
 
-#: the step's coefficients (flows and noise factors) depend on a grid index k in 0..K only, so
-#: up to this K they are computed once per run into a table; above it (a table would grow
-#: with K) as the step needs them
-TABLE_MAX_K = 1 << 16
 
 
 @jit(inline="always")
