@@ -55,6 +55,26 @@ def _record(r, step, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s):
     return r
 
 
+@jit(inline="always")
+def _stop_chain(b, c_first, t, n_evals, r, n_rec, X, V, alive, diverged, evals, out_pos,
+                out_vel, s):
+    """Row b's chain became non-finite at step t + 1 (after ``n_evals`` gradients): it stops,
+    and it and its record slots r .. n_rec - 1 are NaN (simulate raises or drops it, as
+    asked). Shared by the lockstep LMC and PLMC loops."""
+    c = c_first + b
+    alive[b] = False
+    diverged[c] = t + 1
+    evals[c] = n_evals
+    for j in range(X.shape[1]):
+        X[b, j] = np.nan
+        V[b, j] = np.nan
+    for rr in range(r, n_rec):
+        for j in range(X.shape[1]):
+            out_pos[rr, c, j] = np.nan
+            if s == 2:
+                out_vel[rr, c, j] = np.nan
+
+
 def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, out_vel,
                evals, diverged, X, V, G, XS, alive):
     """Chains ``c_first .. c_first + ng - 1`` (rows of X, V, XS, initialised) over all steps."""
@@ -100,20 +120,8 @@ def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, 
                 if not math.isfinite(x[j]):
                     ok = False
             if not ok:
-                # the chain stops; it and its remaining records are NaN (simulate raises or
-                # drops it, as asked)
-                c = c_first + b
-                alive[b] = False
-                diverged[c] = t + 1
-                evals[c] = t + 1
-                for j in range(dim):
-                    x[j] = np.nan
-                    v[j] = np.nan
-                for rr in range(r, n_rec):
-                    for j in range(dim):
-                        out_pos[rr, c, j] = np.nan
-                        if s == 2:
-                            out_vel[rr, c, j] = np.nan
+                _stop_chain(b, c_first, t, t + 1, r, n_rec, X, V, alive, diverged, evals,
+                            out_pos, out_vel, s)
         r = _record(r, t + 1, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s)
     for b in range(ng):
         if alive[b]:

@@ -44,18 +44,16 @@ import numba
 import numpy as np
 
 from . import _rng
-from ._driver_lmc import _record
+from ._driver_lmc import _record, _stop_chain
 from ._jit import jit, specialise
 from ._kernels import flow, initial_velocity, noise_chol
 # the step's coefficients (flows and noise factors) depend on a grid index k in 0..K only, so
 # up to this K they are computed once per run into a table; above it (a table would grow with
 # K) as the step needs them: the per-chain driver's limit for its flow table
-from .schemes.poisson_midpoint import TABLE_MAX_K
+from .schemes.poisson_midpoint import TABLE_MAX_K, _geometric_gap
 
 #: chains per lockstep group (and per ``prange`` chunk); see the module docstring
 GROUP = 64
-
-
 
 
 @jit(inline="always")
@@ -105,12 +103,6 @@ def _add_noise(M, b, k, a01, a11, c00, c10, c11, s, xs, W):
     for j in range(dim):
         M[b, j * s] = M[b, j * s] + a01 * M[b, j * s + 1] + W[j, 0]
         M[b, j * s + 1] = a11 * M[b, j * s + 1] + W[j, 1]
-
-
-@jit(inline="always")
-def _geometric_gap(xs, gap_scale):
-    """poisson_midpoint._geometric_gap (the same draw and arithmetic)."""
-    return int(min(_rng.stream_exponential(xs, 4) * gap_scale, 4.0e18))
 
 
 @jit(inline="always")
@@ -235,20 +227,8 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
                 if not math.isfinite(X[b, j]):
                     ok = False
             if not ok:
-                # the chain stops; it and its remaining records are NaN (simulate raises or
-                # drops it, as asked)
-                c = c_first + b
-                alive[b] = False
-                diverged[c] = t + 1
-                evals[c] = ne[b]
-                for j in range(dim):
-                    X[b, j] = np.nan
-                    V[b, j] = np.nan
-                for rr in range(r, n_rec):
-                    for j in range(dim):
-                        out_pos[rr, c, j] = np.nan
-                        if s == 2:
-                            out_vel[rr, c, j] = np.nan
+                _stop_chain(b, c_first, t, ne[b], r, n_rec, X, V, alive, diverged, evals,
+                            out_pos, out_vel, s)
         r = _record(r, t + 1, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s)
     for b in range(ng):
         if alive[b]:
