@@ -3,34 +3,35 @@
 For targets with a many-rows gradient (``target._grad_rows_lanes``: today the built-in
 diagonal mixtures in d <= 2) PLMC's fast mode runs here instead of in the per-chain
 :func:`._driver._run_chains`. The step is :func:`.schemes.poisson_midpoint.plmc_step` with its
-fast-mode noise written out, the same draws from the same streams in the same order and the
-same arithmetic in the same order. What differs is when the gradients are computed. A step of
-a group of ``GROUP`` chains runs in phases:
+fast-mode noise written out: the same draws from the same streams in the same order (a chain
+has two streams, noise and selection, so only the order within each matters) and the same
+arithmetic in the same order. What differs is when each part is done. A step of a group of
+``GROUP`` chains runs in phases:
 
-1. the gradients at the states X of all of the group's chains, ``lanes`` rows per call;
-2. chain by chain, the midpoint set and the noise pieces (plmc_step's loop), each midpoint's
-   position X^_i written to a buffer of ``lanes`` rows together with its chain and its
-   correction coefficients; whenever the buffer is full, the gradients of its rows are
-   computed in one call and each row's correction is added to its chain's (a chain's
-   midpoints enter the buffer in their order, so its corrections are summed in plmc_step's
-   order); then the noise to the step's end;
-3. the gradients of what is left in the buffer (the call computes all ``lanes`` rows; the
-   stale ones are ignored);
+1. the gradients at the states X of all of the group's chains, ``lanes`` rows a call;
+2. the draws, chain by chain, and nothing else: OPTION 2 the slot i = int(u K) of the one
+   midpoint and the normals of the noise to it and to the step's end; OPTION 1 the chain's
+   selected slots (geometric gaps), each a row of a midpoint table (chain, slot, length of
+   the noise interval, that noise's normals), and the normals of the noise to the step's end;
+3. from the draws, the noise to each midpoint, the midpoint X^_i and its correction factors
+   (plmc_step's arithmetic), the midpoints' gradients ``lanes`` rows a call, each correction
+   added to its chain's in the chain's midpoint order, then the noise to the step's end.
+   OPTION 1's table has ``GROUP`` rows; when it fills (a group's step has ~``GROUP``
+   midpoints, so about every other step) its rows go through this phase and it is emptied,
+   the chain being drawn keeping its noise so far in M;
 4. the updates, the divergence checks, the records.
 
-So a step costs about 2 gradient evaluations a chain done ``lanes`` at a time, vectorised
-across chains, plus a partly filled last buffer: OPTION 1 puts Bin(K, 1/K) midpoints into a
-chain's step, ~``GROUP`` midpoints into the group's, so a larger group wastes a smaller
-fraction of a buffer (measured on the 2-D mixture, OPTION 1 at K = 10, in an earlier form of
-this loop: 70.4, 67.5, 66.5 and 66.1 ns a chain-step for groups of 32, 64, 128 and 256; 64 is
-one ``prange`` chunk). See ``docs/core.md`` for the timings against the per-chain driver and
-where the time goes.
-
-Two earlier lockstep PLMC loops (stop 13 row by row; stop 17 with many-rows gradients and a
-buffer flushed as here) were no faster than the per-chain driver, and were withdrawn; this
-one is ~1.5x faster. Why is not fully understood (``docs/core.md``); this one writes the
-fast-mode step out with nothing but the chain's two streams in its per-chain phase, and
-calls the gradient rather than inlining it.
+Phase 2 is bound by latency (a draw waits on its stream's previous one), phase 3 by
+throughput; apart, neither waits on the other, and phase 3's loops (the dimension a
+compile-time constant: ``_driver_lmc.compile_time_dim``) carry no draw. Measured on the 2-D
+mixture at K = 10, one thread (``benchmarks/plmc_driver_variants.py``; LMC's lockstep loop
+~19 ns a chain-step in the same process): OPTION 2 ~53 -> ~40 ns a step, ~49 from the
+constant dimension alone; OPTION 1 ~60 -> ~57, from the constant dimension (its phases as
+such gained nothing). OPTION 1's number of midpoints per chain varies (Bin(K, 1/K)), and so
+does the length of its draw loop per chain: with exactly one midpoint a step (an ablation,
+wrong numbers) the loop took ~47 ns, and a draw loop with no branch on the count (selects;
+the selection stream's state moved by selects) ~63, the next chain's draws then waiting on
+the last one instead of being predicted. ``docs/core.md`` has these and the earlier forms.
 
 The many-rows gradient's exp is the package's own (``_target_kernels.exp_weight``, within
 1 ulp), not libm's, so results agree with the general driver to rounding, not bit for bit
@@ -44,73 +45,61 @@ import numba
 import numpy as np
 
 from . import _rng
-from ._driver_lmc import _record, _stop_chain
+from ._driver_lmc import _record, _stop_chain, compile_time_dim
 from ._jit import jit, specialise
 from ._kernels import flow, initial_velocity, noise_chol
-# the step's coefficients (flows and noise factors) depend on a grid index k in 0..K only, so
-# up to this K they are computed once per run into a table; above it (a table would grow with
-# K) as the step needs them: the per-chain driver's limit for its flow table
-from .schemes.poisson_midpoint import TABLE_MAX_K, _geometric_gap
+# a step's flows over k = 0..K grid units come from the per-chain driver's table (underdamped,
+# K <= TABLE_MAX_K; computed as needed otherwise), its noise factors from a table of the same
+# extent made here
+from .schemes.poisson_midpoint import TABLE_MAX_K, _flow_k, _geometric_gap, flow_table
 
-#: chains per lockstep group (and per ``prange`` chunk); see the module docstring
+#: chains per lockstep group (and per ``prange`` chunk), and rows of OPTION 1's midpoint
+#: table. Measured on the 2-D mixture, OPTION 1 at K = 10, in an earlier form of this loop
+#: (with a 16-row midpoint buffer): 70.4, 67.5, 66.5 and 66.1 ns a chain-step for groups of
+#: 32, 64, 128 and 256; 64 is one ``prange`` chunk.
 GROUP = 64
 
 
-@jit(inline="always")
-def _coefficients(k, m_unit, h_sub, hs, gamma, s):
-    """(a01, a11, g0, g1, c00, c10, c11): ``flow(k hs)`` and ``noise_chol(k m_unit h_sub)``,
-    the flow and the noise factor over k grid units, computed exactly as plmc_step and
-    ``_kernels.piece`` compute them (k an integer, so ``k * hs`` is their float product)."""
-    a01, a11, g0, g1 = flow(k * hs, gamma, s)
-    c00, c10, c11 = noise_chol((k * m_unit) * h_sub, gamma, s)
-    return a01, a11, g0, g1, c00, c10, c11
+@jit
+def noise_table(K, m_unit, h_sub, gamma, s):
+    """``noise_chol`` over k grid units for k = 0..K, an array (K + 1, 3) of Cholesky factors
+    (c00, c10, c11), computed as ``_kernels.piece`` computes them (``(k * m_unit) * h_sub`` is
+    its float product); no rows when K > ``TABLE_MAX_K``."""
+    NT = np.zeros((K + 1 if K <= TABLE_MAX_K else 0, 3))
+    for k in range(NT.shape[0]):
+        c00, c10, c11 = noise_chol((k * m_unit) * h_sub, gamma, s)
+        NT[k, 0] = c00
+        NT[k, 1] = c10
+        NT[k, 2] = c11
+    return NT
 
 
 @jit(inline="always")
-def _coef(FT, k, m_unit, h_sub, hs, gamma, s):
-    """:func:`_coefficients` of k, from the run's table FT when it has one."""
-    if FT.shape[0] > 0:
-        return FT[k, 0], FT[k, 1], FT[k, 2], FT[k, 3], FT[k, 4], FT[k, 5], FT[k, 6]
-    return _coefficients(k, m_unit, h_sub, hs, gamma, s)
+def _noise_k(NT, k, m_unit, h_sub, gamma, s):
+    """The noise factor over k grid units (see :func:`noise_table`), from the table if any."""
+    if NT.shape[0] > 0:
+        return NT[k, 0], NT[k, 1], NT[k, 2]
+    return noise_chol((k * m_unit) * h_sub, gamma, s)
 
 
 @jit(inline="always")
-def _add_noise(M, b, k, a01, a11, c00, c10, c11, s, xs, W):
-    """Chain b's noise over the next k >= 0 grid units: M[b] <- A M[b] + N, N ~ N(0, Gamma^2)
-    with A and Gamma^2 the flow and noise over those units (``a01, a11``; Cholesky factor
-    ``c00, c10, c11``), drawn from the chain's noise stream ``xs[0:4]``.
-
-    ``_kernels.piece``'s fast-mode branch followed by plmc_step's update of M, the same draws
-    and arithmetic: an empty interval draws nothing and adds zero. Overdamped (A = I) the
-    noise goes straight into M (c00 z0 is what piece would have written into W).
-    """
-    dim = W.shape[0]
+def _correction_factors(FT, i, K, h, hs, gamma, s):
+    """K A_{(K-1-i) hs} G_hs for a midpoint at slot i: the factors (f0, f1) by which
+    plmc_step multiplies -(grad F(X^_i) - grad F(X)) in position and velocity (overdamped:
+    h and 0)."""
     if s == 1:
-        if k > 0:
-            for j in range(dim):
-                M[b, j * s] += c00 * _rng.stream_normal(xs, 0)
-        return
-    if k > 0:
-        for j in range(dim):
-            z0 = _rng.stream_normal(xs, 0)
-            z1 = _rng.stream_normal(xs, 0)
-            W[j, 0] = c00 * z0
-            W[j, 1] = c10 * z0 + c11 * z1
-    else:
-        for j in range(dim):
-            W[j, 0] = 0.0
-            W[j, 1] = 0.0
-    for j in range(dim):
-        M[b, j * s] = M[b, j * s] + a01 * M[b, j * s + 1] + W[j, 0]
-        M[b, j * s + 1] = a11 * M[b, j * s + 1] + W[j, 1]
+        return h, 0.0
+    a01c, a11c, _, _ = _flow_k(FT, K - 1 - i, hs, gamma, s)
+    _, _, gh0, gh1 = _flow_k(FT, 1, hs, gamma, s)
+    return K * (gh0 + a01c * gh1), K * (a11c * gh1)
 
 
 @jit(inline="always")
-def _apply_corrections(nb, s, GM, G0, own, cf0, cf1, corr):
-    """With GM the gradients of the buffer's rows, subtract the first ``nb`` rows'
-    corrections from their chains', in row order (the rest of the rows are stale)."""
+def _apply_corrections(n, s, GM, G0, own, cf0, cf1, corr):
+    """With GM the gradients at the first ``n`` midpoints (rows), subtract their corrections
+    from their chains', in row order (a chain's rows are in its midpoint order)."""
     dim = GM.shape[1]
-    for r in range(nb):
+    for r in range(n):
         o = own[r]
         for j in range(dim):
             dg = GM[r, j] - G0[o, j]
@@ -119,16 +108,133 @@ def _apply_corrections(nb, s, GM, G0, own, cf0, cf1, corr):
                 corr[o, j * s + 1] -= cf1[r] * dg
 
 
+# ------------------------------------------------------------------------------- OPTION 1
+
+@jit(inline="always")
+def _option1_rows(n, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0, M, FT, NT, own, SL,
+                  KK, ZR, XM, cf0, cf1):
+    """OPTION 1, phase 3, for the first n rows of the midpoint table, in order: the noise to
+    the row's midpoint, M <- A M + W over its KK grid units (W from the row's normals ZR;
+    zero over an empty interval), the midpoint X^_i (i = SL, its slot) into XM, and its
+    correction factors. The noise a chain has so far lives in M, so a chain whose rows are
+    split between two passes (the table filled while it was drawn) carries on."""
+    for r in range(n):
+        b = own[r]
+        k = KK[r]
+        a01, a11, _, _ = _flow_k(FT, k, hs, gamma, s)
+        c00, c10, c11 = _noise_k(NT, k, m_unit, h_sub, gamma, s)
+        a01i, _, g0i, _ = _flow_k(FT, SL[r], hs, gamma, s)
+        for j in range(dim):
+            if s == 1:
+                if k > 0:  # (_kernels.piece draws nothing over an empty interval)
+                    M[b, j] += c00 * ZR[r, j]
+                XM[r, j] = X[b, j] - g0i * G0[b, j] + M[b, j]
+            else:
+                w0 = c00 * ZR[r, 2 * j] if k > 0 else 0.0
+                w1 = c10 * ZR[r, 2 * j] + c11 * ZR[r, 2 * j + 1] if k > 0 else 0.0
+                M[b, 2 * j] = M[b, 2 * j] + a01 * M[b, 2 * j + 1] + w0
+                M[b, 2 * j + 1] = a11 * M[b, 2 * j + 1] + w1
+                XM[r, j] = X[b, j] + a01i * V[b, j] - g0i * G0[b, j] + M[b, 2 * j]
+        cf0[r], cf1[r] = _correction_factors(FT, SL[r], K, h, hs, gamma, s)
+
+
+@jit(inline="always")
+def _option1_ends(ng, K, dim, s, m_unit, h_sub, hs, gamma, M, FT, NT, LAST, ZE):
+    """OPTION 1, end of phase 3: each chain's noise from its last midpoint (slot LAST[b], 0
+    if none) to the step's end, from its normals ZE[b] (never an empty interval). Rows of
+    dead chains are computed from stale values and never read."""
+    for b in range(ng):
+        k = K - LAST[b]
+        a01, a11, _, _ = _flow_k(FT, k, hs, gamma, s)
+        c00, c10, c11 = _noise_k(NT, k, m_unit, h_sub, gamma, s)
+        for j in range(dim):
+            if s == 1:
+                M[b, j] += c00 * ZE[b, j]
+            else:
+                M[b, 2 * j] = M[b, 2 * j] + a01 * M[b, 2 * j + 1] + c00 * ZE[b, 2 * j]
+                M[b, 2 * j + 1] = a11 * M[b, 2 * j + 1] + (c10 * ZE[b, 2 * j]
+                                                           + c11 * ZE[b, 2 * j + 1])
+
+
+# ------------------------------------------------------------------------------- OPTION 2
+
+@jit(inline="always")
+def _option2_draws(ng, K, dim, s, XS, alive, SL, ZR, ZE):
+    """OPTION 2, phase 2: each live chain's draws in plmc_step's order: its midpoint's slot
+    i = int(u K) (selection stream), then the normals of the noise to the midpoint (none when
+    i = 0: an empty interval) into ZR[b] and to the step's end into ZE[b] (noise stream)."""
+    for b in range(ng):
+        if not alive[b]:
+            continue
+        xs = XS[b]
+        i = int(_rng.stream_uniform(xs, 4) * K)
+        if i >= K:  # see plmc_step
+            i = K - 1
+        SL[b] = i
+        if i > 0:
+            for q in range(dim * s):
+                ZR[b, q] = _rng.stream_normal(xs, 0)
+        for q in range(dim * s):
+            ZE[b, q] = _rng.stream_normal(xs, 0)
+
+
+@jit(inline="always")
+def _option2_midpoints(ng, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0, M, FT, NT, SL,
+                       ZR, ZE, XM, cf0, cf1):
+    """OPTION 2, phase 3 up to the gradients: from phase 2's draws, the noise to each chain's
+    midpoint, its midpoint X^_i into XM[b], its correction factors, then its noise to the
+    step's end into M[b], with plmc_step's arithmetic (M starts at zero; over an empty
+    interval W = 0). No draw, and the empty interval is a select: a loop across chains. Rows
+    of dead chains are computed from stale values and never read."""
+    for b in range(ng):
+        i = SL[b]
+        a01, a11, g0, _ = _flow_k(FT, i, hs, gamma, s)
+        c00, c10, c11 = _noise_k(NT, i, m_unit, h_sub, gamma, s)
+        e01, e11, _, _ = _flow_k(FT, K - i, hs, gamma, s)
+        d00, d10, d11 = _noise_k(NT, K - i, m_unit, h_sub, gamma, s)
+        for j in range(dim):
+            if s == 1:
+                m = 0.0 + c00 * ZR[b, j] if i > 0 else 0.0
+                XM[b, j] = X[b, j] - g0 * G0[b, j] + m
+                M[b, j] = m + d00 * ZE[b, j]
+            else:
+                w0 = c00 * ZR[b, 2 * j] if i > 0 else 0.0
+                w1 = c10 * ZR[b, 2 * j] + c11 * ZR[b, 2 * j + 1] if i > 0 else 0.0
+                m0 = 0.0 + a01 * 0.0 + w0
+                m1 = a11 * 0.0 + w1
+                XM[b, j] = X[b, j] + a01 * V[b, j] - g0 * G0[b, j] + m0
+                M[b, 2 * j] = m0 + e01 * m1 + d00 * ZE[b, 2 * j]
+                M[b, 2 * j + 1] = e11 * m1 + (d10 * ZE[b, 2 * j] + d11 * ZE[b, 2 * j + 1])
+        cf0[b], cf1[b] = _correction_factors(FT, i, K, h, hs, gamma, s)
+
+
+@jit(inline="always")
+def _option2_corrections(ng, dim, s, skip0, G0, GM, cf0, cf1, corr, ne, alive, SL):
+    """OPTION 2, end of phase 3: with GM the gradients at the midpoints, each chain's
+    correction (plmc_step's, from zero; none for a skipped midpoint at slot 0) and its
+    gradient count."""
+    for b in range(ng):
+        made = not (SL[b] == 0 and skip0)
+        ne[b] += (2 if made else 1) if alive[b] else 0
+        for j in range(dim):
+            dg = GM[b, j] - G0[b, j]
+            corr[b, j * s] = 0.0 - cf0[b] * dg if made else 0.0
+            if s == 2:
+                corr[b, j * s + 1] = 0.0 - cf1[b] * dg if made else 0.0
+
+
+# ----------------------------------------------------------------------------- the loop
+
 def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_sub, gamma,
                 params, rec_steps, out_pos, out_vel, evals, diverged, X, V, G0, XM, GM, own,
-                cf0, cf1, M, W, corr, XS, pend, ne, alive, FT):
+                cf0, cf1, SL, KK, ZR, ZE, LAST, M, corr, XS, pend, ne, alive, FT, NT):
     """Chains ``c_first .. c_first + ng - 1`` (rows of X, V, XS, pend; initialised) over all
     steps; the other arrays are scratch (see :func:`_plmc_chains` for their shapes)."""
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
-    dim = X.shape[1]
+    # the dimension as a compile-time constant (see _driver_lmc.compile_time_dim)
+    dim = DIM if DIM > 0 else X.shape[1]  # noqa: F821 (bound by specialise)
     n_rec = rec_steps.shape[0]
-    lanes = XM.shape[0]
-    n_blocks = (ng + lanes - 1) // lanes
+    n_table = own.shape[0]
     m_unit = m_step // K
     hs = h / K
     a01h, a11h, g0h, g1h = flow(h, gamma, s)
@@ -138,76 +244,62 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
     r = _record(0, 0, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s)
     for t in range(n_steps):
         # 1. the gradients at X (rows of dead chains and unused rows: computed, ignored)
-        for k in range(n_blocks):
-            grad_rows(X[k * lanes:(k + 1) * lanes], params,  # noqa: F821
-                      G0[k * lanes:(k + 1) * lanes])
-        # 2. chain by chain, plmc_step's midpoint loop, its gradients into the buffer
-        nb = 0
-        for b in range(ng):
-            if not alive[b]:
-                continue
-            xs = XS[b]
-            ne[b] += 1
-            for j in range(dim):
-                for a in range(s):
-                    M[b, j * s + a] = 0.0
-                    corr[b, j * s + a] = 0.0
-            prev = 0
-            i = -1
-            if option == 1:
+        grad_first(X, ng, params, G0)  # noqa: F821 (bound by specialise)
+        if option == 2:
+            # 2. the draws; 3. the midpoints, their gradients, the corrections
+            _option2_draws(ng, K, dim, s, XS, alive, SL, ZR, ZE)
+            _option2_midpoints(ng, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0, M, FT,
+                               NT, SL, ZR, ZE, XM, cf0, cf1)
+            grad_first(XM, ng, params, GM)  # noqa: F821
+            _option2_corrections(ng, dim, s, skip0, G0, GM, cf0, cf1, corr, ne, alive, SL)
+        else:
+            # 2. the draws, chain by chain, into the midpoint table (n rows)
+            n = 0
+            for b in range(ng):
+                if not alive[b]:
+                    continue
+                xs = XS[b]
+                ne[b] += 1
+                for q in range(dim * s):
+                    M[b, q] = 0.0
+                    corr[b, q] = 0.0
+                prev = 0
+                # the chain's next selected slot, counted from this step's slot 0 (see
+                # plmc_step: carried over from the last step)
                 i = pend[b]
                 if i < 0:  # the chain's first step
                     i = _geometric_gap(xs, gap_scale)
-            while True:
-                if option == 1:
-                    if i >= K:
-                        pend[b] = i - K
-                        break
-                else:
-                    if i >= 0:
-                        break
-                    u = _rng.stream_uniform(xs, 4)
-                    i = int(u * K)
-                    if i >= K:  # see plmc_step
-                        i = K - 1
-                # the noise to this midpoint: M <- A_{(i - prev) hs} M + N(prev, i)
-                a01, a11, _, _, c00, c10, c11 = _coef(FT, i - prev, m_unit, h_sub, hs, gamma, s)
-                _add_noise(M, b, i - prev, a01, a11, c00, c10, c11, s, xs, W)
-                prev = i
-                if option == 1:
+                while i < K:
+                    # a midpoint at slot 0 is X itself and its noise piece empty (M stays
+                    # zero), so it is a row only when its gradient is made
+                    if i > 0 or not skip0:
+                        if n == n_table:
+                            # 3. for the full table; then it is emptied
+                            _option1_rows(n, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0,
+                                          M, FT, NT, own, SL, KK, ZR, XM, cf0, cf1)
+                            grad_first(XM, n, params, GM)  # noqa: F821
+                            _apply_corrections(n, s, GM, G0, own, cf0, cf1, corr)
+                            n = 0
+                        own[n] = b
+                        SL[n] = i
+                        KK[n] = i - prev
+                        if i > prev:
+                            for q in range(dim * s):
+                                ZR[n, q] = _rng.stream_normal(xs, 0)
+                        ne[b] += 1
+                        n += 1
+                    prev = i
                     i = i + 1 + _geometric_gap(xs, gap_scale)
-                if prev == 0 and skip0:
-                    continue
-                a01i, _, g0i, _, _, _, _ = _coef(FT, prev, m_unit, h_sub, hs, gamma, s)
-                for j in range(dim):
-                    if s == 1:
-                        XM[nb, j] = X[b, j] - g0i * G0[b, j] + M[b, j * s]
-                    else:
-                        XM[nb, j] = X[b, j] + a01i * V[b, j] - g0i * G0[b, j] + M[b, j * s]
-                own[nb] = b
-                # K A_{(K-1-i) hs} G_hs, as plmc_step applies it to -(grad F(X^) - grad F(X))
-                if s == 1:
-                    cf0[nb] = h
-                else:
-                    a01c, a11c, _, _, _, _, _ = _coef(FT, K - 1 - prev, m_unit, h_sub, hs,
-                                                      gamma, s)
-                    _, _, gh0, gh1, _, _, _ = _coef(FT, 1, m_unit, h_sub, hs, gamma, s)
-                    cf0[nb] = K * (gh0 + a01c * gh1)
-                    cf1[nb] = K * (a11c * gh1)
-                ne[b] += 1
-                nb += 1
-                if nb == lanes:
-                    grad_rows(XM, params, GM)  # noqa: F821
-                    _apply_corrections(nb, s, GM, G0, own, cf0, cf1, corr)
-                    nb = 0
-            # the noise to the step's end (prev < K: never an empty interval; m_step is
-            # K m_unit, checked by _plmc_chains)
-            a01, a11, _, _, c00, c10, c11 = _coef(FT, K - prev, m_unit, h_sub, hs, gamma, s)
-            _add_noise(M, b, K - prev, a01, a11, c00, c10, c11, s, xs, W)
-        # 3. the buffer's remaining rows
-        if nb > 0:
-            grad_rows(XM, params, GM)  # noqa: F821 (all rows computed, nb used)
-            _apply_corrections(nb, s, GM, G0, own, cf0, cf1, corr)
+                pend[b] = i - K
+                LAST[b] = prev
+                for q in range(dim * s):
+                    ZE[b, q] = _rng.stream_normal(xs, 0)
+            # 3. for the rest of the table, then the noise to the step's end
+            _option1_rows(n, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0, M, FT, NT, own,
+                          SL, KK, ZR, XM, cf0, cf1)
+            grad_first(XM, n, params, GM)  # noqa: F821
+            _apply_corrections(n, s, GM, G0, own, cf0, cf1, corr)
+            _option1_ends(ng, K, dim, s, m_unit, h_sub, hs, gamma, M, FT, NT, LAST, ZE)
         # 4. the updates (plmc_step's last lines), divergence, records
         for b in range(ng):
             if not alive[b]:
@@ -247,32 +339,32 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
     if m_step != K * m_unit:
         # simulate's fast mode counts a step as K grid units of 2**SUB_LEVELS sub-units
         raise ValueError("m_step must be a multiple of K")
-    # the step's coefficients for k = 0..K grid units (see TABLE_MAX_K), shared by all chunks
-    hs = h / K
-    FT = np.zeros((K + 1 if K <= TABLE_MAX_K else 0, 7))
-    for k in range(FT.shape[0]):
-        a01, a11, g0, g1, c00, c10, c11 = _coefficients(k, m_unit, h_sub, hs, gamma, s)
-        FT[k, 0] = a01
-        FT[k, 1] = a11
-        FT[k, 2] = g0
-        FT[k, 3] = g1
-        FT[k, 4] = c00
-        FT[k, 5] = c10
-        FT[k, 6] = c11
+    # the step's flows and noise factors over k = 0..K grid units (see TABLE_MAX_K), made
+    # once per run and shared by all chunks
+    FT = flow_table(K, h, gamma, s)
+    NT = noise_table(K, m_unit, h_sub, gamma, s)
     for ck in numba.prange(n_chunks):
         X = np.zeros((rows, dim))
         V = np.zeros((rows, dim))
         G0 = np.zeros((rows, dim))
-        XM = np.zeros((lanes, dim))
-        GM = np.zeros((lanes, dim))
-        own = np.zeros(lanes, np.int64)
-        cf0 = np.zeros(lanes)
-        cf1 = np.zeros(lanes)
+        # midpoint rows (OPTION 1: the table, rows in the order drawn; OPTION 2: row b is
+        # chain b's midpoint): the midpoint and its gradient, its chain, its correction
+        # factors, its slot, the length of its noise interval and that noise's normals
+        XM = np.zeros((rows, dim))
+        GM = np.zeros((rows, dim))
+        own = np.zeros(rows, np.int64)
+        cf0 = np.zeros(rows)
+        cf1 = np.zeros(rows)
+        SL = np.zeros(rows, np.int64)
+        KK = np.zeros(rows, np.int64)
+        ZR = np.zeros((rows, dim * s))
+        # per chain: the normals of the noise to the step's end, the last midpoint's slot
+        ZE = np.zeros((rows, dim * s))
+        LAST = np.zeros(rows, np.int64)
         # M (the noise to the current point) and corr (the summed corrections) per chain,
         # component j's block a at [b, j * s + a]: two-dimensional arrays index cheaper than
         # (rows, dim, s) ones (~1.7 ns a step)
         M = np.zeros((rows, dim * s))
-        W = np.zeros((dim, s))
         corr = np.zeros((rows, dim * s))
         XS = np.zeros((rows, 8), np.uint64)
         pend = np.zeros(rows, np.int64)
@@ -292,19 +384,24 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
                 initial_velocity(V[b], c, draw_v0, v0, vkey0, vkey1)
         plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0,  # noqa: F821
                    gap_scale, h_sub, gamma, params, rec_steps, out_pos, out_vel, evals,
-                   diverged, X, V, G0, XM, GM, own, cf0, cf1, M, W, corr, XS, pend, ne, alive,
-                   FT)
+                   diverged, X, V, G0, XM, GM, own, cf0, cf1, SL, KK, ZR, ZE, LAST, M, corr,
+                   XS, pend, ne, alive, FT, NT)
 
 
-def _grad_block(X, params, G):
-    """The target's many-rows gradient as a function of its own, so that the group loop calls
-    it instead of inlining it at each of its three call sites.
+def _grad_first(X, n, params, G):
+    """The gradients at the first ``n`` rows of X into G, ``lanes`` rows a call of the
+    target's many-rows gradient (the last call computes a whole ``lanes`` block: X and G
+    have a multiple of ``lanes`` rows, and rows from n on are stale and ignored).
 
-    Inlined three times (each copy unrolled and vectorised), it made the loop's function large
-    and its per-chain phase short of registers; as a call (one per 16 rows) the step took
-    ~4-5 ns less (61.2 against 66.5 ns, OPTION 1 at K = 10, ``plmc_driver_variants.py``).
+    A function of its own, called by the group loop: inlined at the loop's call sites (each
+    copy unrolled and vectorised), the gradient made the loop's function large and its
+    per-chain phase short of registers; as a call the step took ~4-5 ns less (61.2 against
+    66.5 ns, OPTION 1 at K = 10, in stop 20's form of the loop).
     """
-    grad_rows(X, params, G)  # noqa: F821 (bound by specialise)
+    lanes = grad_rows_lanes(params, X.shape[1])  # noqa: F821 (bound by specialise)
+    for k in range((n + lanes - 1) // lanes):
+        grad_rows(X[k * lanes:(k + 1) * lanes], params,  # noqa: F821 (bound by specialise)
+                  G[k * lanes:(k + 1) * lanes])
 
 
 def get_plmc_driver(target, blocks: int):
@@ -317,9 +414,11 @@ def get_plmc_driver(target, blocks: int):
         return None
     cache = bool(target._builtin)
     tag = f"t{id(target._grad_point)}"
-    block = specialise(_grad_block, {"grad_rows": target._grad_rows}, cache=cache, tag=tag,
-                       nrt=False)
-    group = specialise(_plmc_group, {"grad_rows": block, "S_BLOCKS": int(blocks)},
+    grads = specialise(_grad_first, {"grad_rows": target._grad_rows,
+                                     "grad_rows_lanes": target._grad_rows_lanes},
+                       cache=cache, tag=tag, nrt=False)
+    group = specialise(_plmc_group, {"grad_first": grads, "S_BLOCKS": int(blocks),
+                                     "DIM": compile_time_dim(target.dim)},
                        cache=cache, tag=tag, nrt=False)
     return specialise(_plmc_chains, {"plmc_group": group,
                                      "grad_rows_lanes": target._grad_rows_lanes,

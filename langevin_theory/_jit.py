@@ -89,6 +89,10 @@ def hot(*args, **kwargs):
 _SPECIALISED: dict = {}
 
 
+#: longest binding list spelled out in a specialised kernel's name (see :func:`specialise`)
+_BOUND_NAME_MAX = 64
+
+
 def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: bool = False,
                inline: str = "never", nrt: bool = True):
     """Compile ``kernel`` (a plain Python function) with some of its globals rebound.
@@ -134,6 +138,11 @@ def specialise(kernel, bindings: dict, *, cache: bool, tag: str = "", parallel: 
     # the cache is keyed by qualname and signature: the bound functions must enter the name,
     # or two specialisations of one kernel would share (and overwrite) one cache entry
     bound = "_".join(f"{k}-{name(v)}" for k, v in sorted(bindings.items()))
+    if len(bound) > _BOUND_NAME_MAX:
+        # numba's cache file names carry the qualname, and a file name may not exceed 255
+        # bytes: a long binding list (a driver binding helpers that bind helpers) goes in as
+        # a digest, the same in every process, so the cache still serves it
+        bound = bound[:_BOUND_NAME_MAX // 2] + "_" + hashlib.sha1(bound.encode()).hexdigest()[:12]
     suffix = (("_par" if parallel else "") + ("" if nrt else "_hot") + "_" + bound
               + ("" if cache else "_" + (tag or "custom")))
     fn.__qualname__ = kernel.__qualname__ + suffix

@@ -589,12 +589,13 @@ def test_lockstep_plmc_loop_equals_the_general_driver(monkeypatch, underdamped):
     ``exp_weight``, not libm's): both options, K = 1, the trivial midpoint skipped, a K too
     large for the table of step coefficients, 1-D and 2-D mixtures, records, given and drawn
     initial velocities, chains diverging at the first step and mid-run (dropped), a partial
-    group and a partial block of rows (150 chains: groups of 64, 64 and 22), and the same
-    draws, so the same divergence steps and gradient counts. The loop's results do not
-    depend on the number of chains or threads (each chain's rows meet no other chain's)."""
+    group and a partial block of rows (150 chains: groups of 64, 64 and 22), OPTION 1's
+    midpoint table filling within a step (checked to happen), and the same draws, so the
+    same divergence steps and gradient counts. The loop's results do not depend on the
+    number of chains or threads (each chain's rows meet no other chain's)."""
     import importlib
 
-    from langevin_theory._driver_plmc import TABLE_MAX_K, get_plmc_driver
+    from langevin_theory._driver_plmc import GROUP, TABLE_MAX_K, get_plmc_driver
 
     sim_mod = importlib.import_module("langevin_theory.simulate")
     dyn = lt.dynamics.Underdamped(1.5) if underdamped else lt.dynamics.Overdamped()
@@ -638,6 +639,15 @@ def test_lockstep_plmc_loop_equals_the_general_driver(monkeypatch, underdamped):
                                                general.recorded_velocities,
                                                rtol=1e-12, atol=1e-12, err_msg=what)
     assert seen_mid_run, "no chain diverged after its first step"
+    # OPTION 1's midpoint table (GROUP rows) fills when a group's step has more than GROUP
+    # midpoints: one step of one group, seeded so that it does (1 + N gradients a chain)
+    one = dict(step_size=0.3, n_steps=1, n_chains=GROUP, rng=2)  # 74 midpoints
+    fast = lt.simulate(mix2, P(10, 1), dyn, **one)
+    with monkeypatch.context() as m:
+        m.setattr(sim_mod, "get_plmc_driver", lambda target, blocks: None)
+        general = lt.simulate(mix2, P(10, 1), dyn, **one)
+    assert (general.grad_evals_per_chain - 1).sum() > GROUP
+    np.testing.assert_allclose(fast.positions, general.positions, rtol=1e-12, atol=1e-12)
     # chunking and threads: the first 30 of 300 chains are the 30 chains of a smaller run
     kw = dict(step_size=0.3, n_steps=25, rng=3)
     big = lt.simulate(mix2, P(10, 1), dyn, n_chains=300, n_threads=1, **kw)
