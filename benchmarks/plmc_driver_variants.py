@@ -35,15 +35,17 @@ from bench_core import benchmark_mixture  # noqa: E402
 
 def load_variant(path, k):
     """``path`` as the module ``langevin_theory._plmc_variant_<k>``, its kernels uncached
-    (a variant must never share, or overwrite, the package's cache entries)."""
+    (a variant must never share, or overwrite, the package's cache entries; and numba
+    cannot reload a cached function of a module loaded from a file path)."""
     spec = importlib.util.spec_from_file_location(f"langevin_theory._plmc_variant_{k}", path)
     mod = importlib.util.module_from_spec(spec)
-    saved = _jit.specialise
+    saved, saved_jit = _jit.specialise, _jit.jit
     _jit.specialise = lambda *a, **kw: saved(*a, **{**kw, "cache": False})
+    _jit.jit = lambda *a, **kw: saved_jit(*a, **{**kw, "cache": False})
     try:
-        spec.loader.exec_module(mod)  # binds the uncached specialise at import
+        spec.loader.exec_module(mod)  # binds the uncached specialise and jit at import
     finally:
-        _jit.specialise = saved
+        _jit.specialise, _jit.jit = saved, saved_jit
     return mod
 
 

@@ -79,7 +79,7 @@ def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, 
                evals, diverged, X, V, G, XS, alive):
     """Chains ``c_first .. c_first + ng - 1`` (rows of X, V, XS, initialised) over all steps."""
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
-    dim = DIM if DIM > 0 else X.shape[1]  # noqa: F821 (bound by specialise; see get_lmc_driver)
+    dim = X.shape[1]
     n_rec = rec_steps.shape[0]
     # lmc_step's piece over one step (tau = m_step sub-units in time) and flow over h
     c00, c10, c11 = noise_chol(tau, gamma, s)
@@ -157,24 +157,6 @@ def _lmc_chains(x0, v0, draw_v0, n_steps, tau, h, gamma, params, rec_steps, out_
                       out_pos, out_vel, evals, diverged, X, V, G, XS, alive)
 
 
-#: a target of at most this many dimensions gets its lockstep loops compiled for its dimension
-DIM_MAX_CONSTANT = 4
-
-
-def compile_time_dim(dim: int) -> int:
-    """The dimension to compile a lockstep loop for: ``dim`` when it is small, else 0 (the
-    loop reads it from its arrays).
-
-    With the dimension a compile-time constant the loops over a state's components unroll
-    and the chain loops around them get cheaper: a runtime loop of one or two iterations
-    costs its own branches and induction variables at every chain and step (measured in the
-    lockstep PLMC loop on the 2-D mixture: ~6-8 ns of a ~50-ns step; docs/core.md). Above
-    ``DIM_MAX_CONSTANT`` the loop's own overhead is small against its body, and one compiled
-    loop serves every dimension.
-    """
-    return int(dim) if 0 < dim <= DIM_MAX_CONSTANT else 0
-
-
 def get_lmc_driver(target, blocks: int):
     """The compiled lockstep LMC fast-mode loop for ``target``'s gradient, or ``None`` when the
     gradient allocates (then ``_driver.get_driver`` serves LMC)."""
@@ -186,8 +168,7 @@ def get_lmc_driver(target, blocks: int):
     tag = f"t{id(target._grad_point)}"
     group = specialise(_lmc_group, {"grad_point": target._grad_point,
                                     "grad_rows_lanes": target._grad_rows_lanes,
-                                    "grad_rows": target._grad_rows, "S_BLOCKS": int(blocks),
-                                    "DIM": compile_time_dim(target.dim)},
+                                    "grad_rows": target._grad_rows, "S_BLOCKS": int(blocks)},
                        cache=cache, tag=tag, nrt=False)
     return specialise(_lmc_chains, {"lmc_group": group,
                                     "grad_rows_lanes": target._grad_rows_lanes,

@@ -22,16 +22,19 @@ arithmetic in the same order. What differs is when each part is done. A step of 
 4. the updates, the divergence checks, the records.
 
 Phase 2 is bound by latency (a draw waits on its stream's previous one), phase 3 by
-throughput; apart, neither waits on the other, and phase 3's loops (the dimension a
-compile-time constant: ``_driver_lmc.compile_time_dim``) carry no draw. Measured on the 2-D
-mixture at K = 10, one thread (``benchmarks/plmc_driver_variants.py``; LMC's lockstep loop
-~19 ns a chain-step in the same process): OPTION 2 ~53 -> ~40 ns a step, ~49 from the
-constant dimension alone; OPTION 1 ~60 -> ~57, from the constant dimension (its phases as
+throughput; apart, neither waits on the other, and phase 3's loops carry no draw. The loop is
+compiled for the target's dimension (``DIM``, 1 or 2), so that its loops over components
+unroll: with a runtime dimension each of them, one or two iterations long, costs its own
+branches and counters at every chain and step. Measured on the 2-D mixture at K = 10, one
+thread (``benchmarks/plmc_driver_variants.py``; LMC's lockstep loop ~19 ns a chain-step in
+the same process): OPTION 2 ~53 -> ~41 ns a step, ~49 from the phases alone or from the
+constant dimension alone; OPTION 1 ~60 -> ~57-59, from the constant dimension (its phases as
 such gained nothing). OPTION 1's number of midpoints per chain varies (Bin(K, 1/K)), and so
 does the length of its draw loop per chain: with exactly one midpoint a step (an ablation,
-wrong numbers) the loop took ~47 ns, and a draw loop with no branch on the count (selects;
-the selection stream's state moved by selects) ~63, the next chain's draws then waiting on
-the last one instead of being predicted. ``docs/core.md`` has these and the earlier forms.
+wrong numbers) the loop took ~47 ns; a draw loop with no branch on the count (selects; the
+selection stream's state moved by selects) ~63, the next chain's draws then waiting on the
+last one instead of being predicted; the slots of all chains drawn before any normal ~62.
+``docs/core.md`` has these and the earlier forms of the loop.
 
 The many-rows gradient's exp is the package's own (``_target_kernels.exp_weight``, within
 1 ulp), not libm's, so results agree with the general driver to rounding, not bit for bit
@@ -45,7 +48,7 @@ import numba
 import numpy as np
 
 from . import _rng
-from ._driver_lmc import _record, _stop_chain, compile_time_dim
+from ._driver_lmc import _record, _stop_chain
 from ._jit import jit, specialise
 from ._kernels import flow, initial_velocity, noise_chol
 # a step's flows over k = 0..K grid units come from the per-chain driver's table (underdamped,
@@ -231,8 +234,8 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
     """Chains ``c_first .. c_first + ng - 1`` (rows of X, V, XS, pend; initialised) over all
     steps; the other arrays are scratch (see :func:`_plmc_chains` for their shapes)."""
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
-    # the dimension as a compile-time constant (see _driver_lmc.compile_time_dim)
-    dim = DIM if DIM > 0 else X.shape[1]  # noqa: F821 (bound by specialise)
+    # the dimension, a compile-time constant (see get_plmc_driver)
+    dim = DIM  # noqa: F821 (bound by specialise)
     n_rec = rec_steps.shape[0]
     n_table = own.shape[0]
     m_unit = m_step // K
@@ -406,7 +409,12 @@ def _grad_first(X, n, params, G):
 
 def get_plmc_driver(target, blocks: int):
     """The compiled lockstep PLMC fast-mode loop for ``target``, or ``None`` when the target
-    has no many-rows gradient (then ``_driver.get_driver`` serves PLMC one chain at a time)."""
+    has no many-rows gradient (then ``_driver.get_driver`` serves PLMC one chain at a time).
+
+    The group loop is compiled for the target's dimension (a many-rows gradient means d <= 2,
+    so at most two such loops per gradient and dynamics kind), which unrolls its loops over
+    components. The lockstep LMC loop is not: the same change there made LMC on the mixture
+    ~2 % slower (``ab_compare.py``, 3 rounds, ranges apart)."""
     if blocks not in (1, 2):
         raise ValueError(f"blocks must be 1 or 2; got {blocks!r}")
     if getattr(target, "_grad_allocates", False) or \
@@ -418,7 +426,7 @@ def get_plmc_driver(target, blocks: int):
                                      "grad_rows_lanes": target._grad_rows_lanes},
                        cache=cache, tag=tag, nrt=False)
     group = specialise(_plmc_group, {"grad_first": grads, "S_BLOCKS": int(blocks),
-                                     "DIM": compile_time_dim(target.dim)},
+                                     "DIM": int(target.dim)},
                        cache=cache, tag=tag, nrt=False)
     return specialise(_plmc_chains, {"plmc_group": group,
                                      "grad_rows_lanes": target._grad_rows_lanes,
