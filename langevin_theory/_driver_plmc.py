@@ -9,17 +9,19 @@ arithmetic in the same order. What differs is when each part is done. A step of 
 ``GROUP`` chains runs in phases:
 
 1. the gradients at the states X of all of the group's chains, ``lanes`` rows a call;
-2. the draws, chain by chain, and nothing else: OPTION 2 the slot i = int(u K) of the one
-   midpoint and the normals of the noise to it and to the step's end; OPTION 1 the chain's
-   selected slots (geometric gaps), each a row of a midpoint table (chain, slot, length of
-   the noise interval, that noise's normals), and the normals of the noise to the step's end;
+2. the draws, and nothing else: OPTION 2, chain by chain, the slot i = int(u K) of the one
+   midpoint and the normals of the noise to it and to the step's end; OPTION 1 in rounds:
+   round r goes through the r-th selected slot (geometric gaps) of every chain that has
+   one, each a row of a midpoint table (chain, slot, length of the noise interval, that
+   noise's normals), and then each chain draws the normals of its noise to the step's end;
 3. from the draws, the noise to each midpoint, the midpoint X^_i and its correction factors
    (plmc_step's arithmetic), the midpoints' gradients ``lanes`` rows a call, each correction
    added to its chain's in the chain's midpoint order, then the noise to the step's end.
-   OPTION 1's table has ``GROUP`` rows; when it fills (a group's step has ~``GROUP``
-   midpoints, so about every other step) its rows go through this phase and it is emptied,
-   the chain being drawn keeping its noise so far in M;
-4. the updates, the divergence checks, the records.
+   OPTION 1's table has ``GROUP`` rows; when the next round might overflow it (a group's
+   step has ~``GROUP`` midpoints, so about every other step) its rows go through this phase
+   and it is emptied, each chain keeping its noise so far in M;
+4. the updates and the divergence checks, for all rows (a dead chain's NaN stays NaN, and
+   the loop has no branch), then the records and the stops of chains that just diverged.
 
 Phase 2 is bound by latency (a draw waits on its stream's previous one), phase 3 by
 throughput; apart, neither waits on the other, and phase 3's loops carry no draw. The loop is
@@ -29,12 +31,15 @@ branches and counters at every chain and step. Measured on the 2-D mixture at K 
 thread (``benchmarks/plmc_driver_variants.py``; LMC's lockstep loop ~19 ns a chain-step in
 the same process): OPTION 2 ~53 -> ~41 ns a step, ~49 from the phases alone or from the
 constant dimension alone; OPTION 1 ~60 -> ~57-59, from the constant dimension (its phases as
-such gained nothing). OPTION 1's number of midpoints per chain varies (Bin(K, 1/K)), and so
-does the length of its draw loop per chain: with exactly one midpoint a step (an ablation,
-wrong numbers) the loop took ~47 ns; a draw loop with no branch on the count (selects; the
-selection stream's state moved by selects) ~63, the next chain's draws then waiting on the
-last one instead of being predicted; the slots of all chains drawn before any normal ~62.
-``docs/core.md`` has these and the earlier forms of the loop.
+such gained nothing). OPTION 1's number of midpoints per chain varies (Bin(K, 1/K)): drawn
+chain by chain, a loop over one chain's midpoints ended at an unpredictable count (with
+exactly one midpoint a step, an ablation with wrong numbers, that loop took ~47 ns); a draw
+loop with no branch on the count (selects; the selection stream's state moved by selects)
+took ~63, the next chain's draws then waiting on the last one instead of being predicted;
+the slots of all chains drawn before any normal ~62. In rounds (stop 22) a round's loop runs
+over a list of chains whose length is known when it starts, and consecutive iterations are
+different chains: ~58-59 -> ~55, and with the branch-free updates ~53.6 (OPTION 2 ~41.8 ->
+~40.9). ``docs/core.md`` and ``docs/performance.md`` have these and the earlier forms.
 
 The many-rows gradient's exp is the package's own (``_target_kernels.exp_weight``, within
 1 ulp), not libm's, so results agree with the general driver to rounding, not bit for bit
@@ -217,8 +222,8 @@ def _option2_corrections(ng, dim, s, skip0, G0, GM, cf0, cf1, corr, ne, alive, S
     correction (plmc_step's, from zero; none for a skipped midpoint at slot 0) and its
     gradient count."""
     for b in range(ng):
-        made = not (SL[b] == 0 and skip0)
-        ne[b] += (2 if made else 1) if alive[b] else 0
+        made = (SL[b] != 0) | (not skip0)
+        ne[b] += (1 + np.int64(made)) * np.int64(alive[b])
         for j in range(dim):
             dg = GM[b, j] - G0[b, j]
             corr[b, j * s] = 0.0 - cf0[b] * dg if made else 0.0
@@ -230,7 +235,7 @@ def _option2_corrections(ng, dim, s, skip0, G0, GM, cf0, cf1, corr, ne, alive, S
 
 def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_sub, gamma,
                 params, rec_steps, out_pos, out_vel, evals, diverged, X, V, G0, XM, GM, own,
-                cf0, cf1, SL, KK, ZR, ZE, LAST, M, corr, XS, pend, ne, alive, FT, NT):
+                cf0, cf1, SL, KK, ZR, ZE, LAST, M, corr, XS, pend, ne, alive, ACT, BAD, FT, NT):
     """Chains ``c_first .. c_first + ng - 1`` (rows of X, V, XS, pend; initialised) over all
     steps; the other arrays are scratch (see :func:`_plmc_chains` for their shapes)."""
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
@@ -256,45 +261,63 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
             grad_first(XM, ng, params, GM)  # noqa: F821
             _option2_corrections(ng, dim, s, skip0, G0, GM, cf0, cf1, corr, ne, alive, SL)
         else:
-            # 2. the draws, chain by chain, into the midpoint table (n rows)
-            n = 0
+            # 2. the draws, round by round. Round 0 sets up each live chain and finds its
+            # next selected slot (carried over from the last step, see plmc_step); round r
+            # then goes through the r-th midpoint of every chain that has one (the active
+            # list ACT, compacted without a branch), so no loop's length depends on one
+            # chain's midpoint count. A chain's draws keep their order on each stream.
+            na = 0
             for b in range(ng):
                 if not alive[b]:
                     continue
-                xs = XS[b]
                 ne[b] += 1
                 for q in range(dim * s):
                     M[b, q] = 0.0
                     corr[b, q] = 0.0
-                prev = 0
-                # the chain's next selected slot, counted from this step's slot 0 (see
-                # plmc_step: carried over from the last step)
                 i = pend[b]
                 if i < 0:  # the chain's first step
-                    i = _geometric_gap(xs, gap_scale)
-                while i < K:
+                    i = _geometric_gap(XS[b], gap_scale)
+                pend[b] = i
+                LAST[b] = 0
+                ACT[na] = b
+                na += 1 if i < K else 0
+            n = 0
+            while na > 0:
+                if n + na > n_table:
+                    # 3. for the table's rows so far; then it is emptied
+                    _option1_rows(n, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0,
+                                  M, FT, NT, own, SL, KK, ZR, XM, cf0, cf1)
+                    grad_first(XM, n, params, GM)  # noqa: F821
+                    _apply_corrections(n, s, GM, G0, own, cf0, cf1, corr)
+                    n = 0
+                m = 0
+                for k in range(na):
+                    b = ACT[k]
+                    xs = XS[b]
+                    i = pend[b]
+                    prev = LAST[b]
                     # a midpoint at slot 0 is X itself and its noise piece empty (M stays
                     # zero), so it is a row only when its gradient is made
-                    if i > 0 or not skip0:
-                        if n == n_table:
-                            # 3. for the full table; then it is emptied
-                            _option1_rows(n, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0,
-                                          M, FT, NT, own, SL, KK, ZR, XM, cf0, cf1)
-                            grad_first(XM, n, params, GM)  # noqa: F821
-                            _apply_corrections(n, s, GM, G0, own, cf0, cf1, corr)
-                            n = 0
-                        own[n] = b
-                        SL[n] = i
-                        KK[n] = i - prev
-                        if i > prev:
-                            for q in range(dim * s):
-                                ZR[n, q] = _rng.stream_normal(xs, 0)
-                        ne[b] += 1
-                        n += 1
-                    prev = i
+                    made = (i > 0) | (not skip0)
+                    own[n] = b
+                    SL[n] = i
+                    KK[n] = i - prev
+                    if i > prev:  # (then made)
+                        for q in range(dim * s):
+                            ZR[n, q] = _rng.stream_normal(xs, 0)
+                    n += np.int64(made)
+                    ne[b] += np.int64(made)
+                    LAST[b] = i
                     i = i + 1 + _geometric_gap(xs, gap_scale)
-                pend[b] = i - K
-                LAST[b] = prev
+                    pend[b] = i
+                    ACT[m] = b
+                    m += 1 if i < K else 0
+                na = m
+            for b in range(ng):
+                if not alive[b]:
+                    continue
+                pend[b] -= K
+                xs = XS[b]
                 for q in range(dim * s):
                     ZE[b, q] = _rng.stream_normal(xs, 0)
             # 3. for the rest of the table, then the noise to the step's end
@@ -303,10 +326,11 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
             grad_first(XM, n, params, GM)  # noqa: F821
             _apply_corrections(n, s, GM, G0, own, cf0, cf1, corr)
             _option1_ends(ng, K, dim, s, m_unit, h_sub, hs, gamma, M, FT, NT, LAST, ZE)
-        # 4. the updates (plmc_step's last lines), divergence, records
+        # 4. the updates (plmc_step's last lines), divergence, records: dead chains' rows
+        # are updated too (NaN stays NaN), so the loop has no branch; the chains that just
+        # diverged stop after it (~0.6 ns a step faster than a branch and a stop per chain)
+        nbad = 0
         for b in range(ng):
-            if not alive[b]:
-                continue
             ok = True
             for j in range(dim):
                 if s == 1:
@@ -317,13 +341,16 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
                     V[b, j] = (a11h * V[b, j] - g1h * G0[b, j] + M[b, j * s + 1]
                                + corr[b, j * s + 1])
                     X[b, j] = xj
-                    if not math.isfinite(V[b, j]):
-                        ok = False
-                if not math.isfinite(X[b, j]):
-                    ok = False
-            if not ok:
-                _stop_chain(b, c_first, t, ne[b], r, n_rec, X, V, alive, diverged, evals,
-                            out_pos, out_vel, s)
+                    ok = ok & math.isfinite(V[b, j])
+                ok = ok & math.isfinite(X[b, j])
+            bad = alive[b] & (not ok)
+            BAD[b] = bad
+            nbad += np.int64(bad)
+        if nbad > 0:
+            for b in range(ng):
+                if BAD[b]:
+                    _stop_chain(b, c_first, t, ne[b], r, n_rec, X, V, alive, diverged, evals,
+                                out_pos, out_vel, s)
         r = _record(r, t + 1, rec_steps, out_pos, out_vel, X, V, c_first, ng, alive, s)
     for b in range(ng):
         if alive[b]:
@@ -373,6 +400,8 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
         pend = np.zeros(rows, np.int64)
         ne = np.zeros(rows, np.int64)
         alive = np.zeros(rows, np.bool_)
+        ACT = np.zeros(rows, np.int64)
+        BAD = np.zeros(rows, np.bool_)
         c_first = ck * GROUP
         ng = min(GROUP, n_chains - c_first)
         for b in range(ng):
@@ -388,7 +417,7 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
         plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0,  # noqa: F821
                    gap_scale, h_sub, gamma, params, rec_steps, out_pos, out_vel, evals,
                    diverged, X, V, G0, XM, GM, own, cf0, cf1, SL, KK, ZR, ZE, LAST, M, corr,
-                   XS, pend, ne, alive, FT, NT)
+                   XS, pend, ne, alive, ACT, BAD, FT, NT)
 
 
 def _grad_first(X, n, params, G):
