@@ -39,31 +39,42 @@ import numba
 import numpy as np
 
 import langevin_theory as lt
-from langevin_theory.brownian import tree_lookup, tree_meta_size, tree_reset, tree_value
+from langevin_theory import brownian
 
 K = 1024
 DIM = 2
 
 
-@numba.njit
-def replay(qs, chain, k0, k1, tab, nl, passes, values):
-    """Query the tree at ``qs`` (sub-units, increasing) ``passes`` times from a fresh cache;
-    the last pass's first components go to ``values``. Returns their sum (keeps the work)."""
-    meta = np.zeros(tree_meta_size(nl), np.int64)
-    ylo = np.zeros((nl + 1, DIM, 1))
-    yhi = np.zeros((nl + 1, DIM, 1))
-    out = np.zeros((DIM, 1))
-    acc = 0.0
-    for _ in range(passes):
-        tree_reset(meta)
-        for t in range(qs.shape[0]):
-            b = qs[t] >> nl
-            q = qs[t] - (b << nl)
-            if not tree_lookup(q, b, meta, ylo, yhi, out):
-                tree_value(q, b, chain, k0, k1, tab, nl, meta, ylo, yhi, out)
-            values[t] = out[0, 0]
-            acc += out[0, 0]
-    return acc
+def make_replay(br):
+    """The replay loop of the tree functions of module ``br`` (the package's ``brownian``, or
+    an edited copy of it: ``benchmarks/ablations.py``)."""
+    tree_lookup, tree_meta_size, tree_reset, tree_value = (
+        br.tree_lookup, br.tree_meta_size, br.tree_reset, br.tree_value)
+
+    @numba.njit
+    def replay(qs, chain, k0, k1, tab, nl, passes, values):
+        """Query the tree at ``qs`` (sub-units, increasing) ``passes`` times from a fresh
+        cache; the last pass's first components go to ``values``. Returns their sum (keeps
+        the work)."""
+        meta = np.zeros(tree_meta_size(nl), np.int64)
+        ylo = np.zeros((nl + 1, DIM, 1))
+        yhi = np.zeros((nl + 1, DIM, 1))
+        out = np.zeros((DIM, 1))
+        acc = 0.0
+        for _ in range(passes):
+            tree_reset(meta)
+            for t in range(qs.shape[0]):
+                b = qs[t] >> nl
+                q = qs[t] - (b << nl)
+                if not tree_lookup(q, b, meta, ylo, yhi, out):
+                    tree_value(q, b, chain, k0, k1, tab, nl, meta, ylo, yhi, out)
+                values[t] = out[0, 0]
+                acc += out[0, 0]
+        return acc
+    return replay
+
+
+replay = make_replay(brownian)
 
 
 def query_points(path, n_steps, seed=0):

@@ -130,3 +130,30 @@ def test_tree_descent_replays_the_path():
     per_step = (qs.size - n) / n
     print(f"midpoints per step: {per_step:.4f} (expected {mean:.4f})")
     assert abs(per_step - mean) < 4 * np.sqrt(var / n)
+
+
+def test_ablations_edits_apply_to_the_current_source(capsys):
+    """``benchmarks/ablations.py`` builds its variants by text edits of the package's source;
+    an edit that no longer matches must fail, not time the unedited loop. Every variant's
+    edits apply (each text found exactly once), the edited source still parses, and the
+    command line rejects bad input before compiling anything."""
+    import ast
+
+    ab = _load("ablations")
+    for loop, variants in ab.VARIANTS.items():
+        for name, (edits, _) in variants.items():
+            src = ab.edited_source(loop, edits)
+            ast.parse(src)
+            assert src != ab.edited_source(loop, []), (loop, name)
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        ab.EDITS["lmc"]["_test"] = [("no such text\n", "")]
+        try:
+            ab.edited_source("lmc", ["_test"])
+        finally:
+            del ab.EDITS["lmc"]["_test"]
+    ab.main(["tree", "--list"])
+    assert "+no-stores: no-philox + no-ziggurat" in capsys.readouterr().out
+    for argv in (["lmc", "--repeat", "0"], ["tree", "--steps", "0"], ["nope"]):
+        with pytest.raises(SystemExit) as exc:
+            ab.main(argv)
+        assert exc.value.code == 2

@@ -1,0 +1,337 @@
+"""Ablations of two hot loops, built from the package's current source, timed in one process.
+
+Usage::
+
+    python benchmarks/ablations.py lmc  [--repeat 5] [--chains 4000] [--steps 500]
+    python benchmarks/ablations.py tree [--repeat 5] [--steps 1000] [--passes 10]
+    python benchmarks/ablations.py lmc --list        # the variants and their edits
+
+An ablation is an edited copy of one module (``_driver_lmc`` for ``lmc``, ``brownian`` for
+``tree``): each variant is a list of named text edits, each of which must match the current
+source exactly once (so an edit that no longer applies fails loudly instead of timing the
+unedited code; ``tests/test_benchmark_tools.py`` checks that they all apply). The copy is
+loaded as a module of the package, its kernels compiled uncached, and timed round-robin with
+the others, best of ``--repeat``. Most variants cut work out and compute wrong numbers on
+purpose: they say what a part of the loop costs, not what a faster loop would be. A variant
+meant to be the same numbers is marked ``same bits`` and its output compared with the
+package's.
+
+``lmc``: the lockstep LMC loop on the benchmark mixture (4000 chains x 500 steps, one
+thread), in ns a chain-step and against the gradient-only loop of ``bench_core`` (the
+bound of the "LMC within 1.3x of the gradient-only bound" goal). Variants:
+
+* ``no-draws``: the normals replaced by 0.0, i.e. the loop's cost without its generator;
+* ``soa-draws`` (same bits): the group's normals drawn before its updates, one component at a
+  time across the group's 16 chains, from the streams' states held as a structure of arrays
+  (four uint64 arrays) so that LLVM vectorises the ziggurat's fast path (it does: 8-lane
+  ``fshl`` in the IR); rejected lanes are redone one by one from the same stream.
+
+``tree``: ``tree_descent.py``'s replay of a coupled PLMC run's queries at K = 1024 (one
+chain), ns a step. The variants cut, cumulatively: ``no-philox`` (the Philox words of the
+descent replaced by a multiply-xor of the counter), ``+no-ziggurat`` (the node normals read
+off the words as scaled integers), ``+no-chain`` (the bridge's arithmetic no longer reads the
+interval being split: no dependency from level to level), ``+no-table`` (the bridge
+coefficients constants instead of the path's table), ``+no-stores`` (the levels' values not
+written back to the cache).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import os
+import pathlib
+import sys
+import tempfile
+import time
+
+import numba
+import numpy as np
+
+import langevin_theory as lt
+import langevin_theory._jit as _jit
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from bench_core import _grad_only, benchmark_mixture  # noqa: E402
+import tree_descent  # noqa: E402
+
+PKG = pathlib.Path(lt.__file__).parent
+
+# ------------------------------------------------------------------------ the edits
+# name -> list of (old, new): each old must occur exactly once in the module's source
+
+_SOA_HELPER = '''
+
+@jit(inline="always")
+def _draws_soa(S0, S1, S2, S3, Zr, R, TMP):
+    """(ablation) One normal for each of the group's 16 chains into Zr, the streams' states
+    in S0..S3 (a structure of arrays): the ziggurat's fast path across the chains, then the
+    rejected lanes one by one from the same stream, as stream_normal continues it."""
+    nbad = 0
+    for b in range(16):
+        s0 = S0[b]
+        s1 = S1[b]
+        s2 = S2[b]
+        s3 = S3[b]
+        r = _rng._rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+        t = s1 << np.uint64(17)
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = _rng._rotl(s3, 45)
+        S0[b] = s0
+        S1[b] = s1
+        S2[b] = s2
+        S3[b] = s3
+        x, idx, ok = _rng._zig_layer(r)
+        Zr[b] = x
+        R[b] = r
+        nbad += not ok
+    if nbad:
+        for b in range(16):
+            x, idx, ok = _rng._zig_layer(R[b])
+            if not ok:
+                TMP[0] = S0[b]
+                TMP[1] = S1[b]
+                TMP[2] = S2[b]
+                TMP[3] = S3[b]
+                Zr[b] = _rng._stream_normal_slow(TMP, 0, x, idx)
+                S0[b] = TMP[0]
+                S1[b] = TMP[1]
+                S2[b] = TMP[2]
+                S3[b] = TMP[3]
+
+
+def _lmc_group('''
+
+_SOA_STEP_OLD = '''            if not rows:
+                grad_point(x, params, g)  # noqa: F821 (bound by specialise)
+            ok = True
+            for j in range(dim):
+                # lmc_step: piece's fast-mode noise, then advance with a zero correction
+                # (the "+ 0.0" keeps its arithmetic exactly, signed zeros included)
+                z0 = _rng.stream_normal(xs, 0)
+'''
+_SOA_STEP_NEW = '''            if not rows:
+                grad_point(x, params, g)  # noqa: F821 (bound by specialise)
+            ok = True
+            for j in range(dim):
+                z0 = ZZ[j, b]
+'''
+_SOA_DRAW_OLD = '''        if rows:
+            grad_rows(X, params, G)  # noqa: F821 (bound by specialise)
+        for b in range(ng):
+            if not alive[b]:
+                continue
+'''
+_SOA_DRAW_NEW = '''        if rows:
+            grad_rows(X, params, G)  # noqa: F821 (bound by specialise)
+        for j in range(dim):
+            _draws_soa(XS[0], XS[1], XS[2], XS[3], ZZ[j], RR, TT)
+        for b in range(ng):
+            if not alive[b]:
+                continue
+'''
+
+EDITS = {
+    "lmc": {
+        "no-draws": [("                z0 = _rng.stream_normal(xs, 0)\n",
+                      "                z0 = 0.0\n")],
+        # the overdamped loop only (s == 1: one normal per component); 16-chain groups (the
+        # mixture's many-rows gradient)
+        "soa-draws": [
+            ("\n\ndef _lmc_group(", _SOA_HELPER),
+            ("               evals, diverged, X, V, G, XS, alive):\n",
+             "               evals, diverged, X, V, G, XS, alive, ZZ, RR, TT):\n"),
+            (_SOA_DRAW_OLD, _SOA_DRAW_NEW),
+            (_SOA_STEP_OLD, _SOA_STEP_NEW),
+            ("        XS = np.zeros((group, 8), np.uint64)\n",
+             "        XS = np.zeros((4, group), np.uint64)\n"
+             "        ZZ = np.zeros((dim, group))\n"
+             "        RR = np.zeros(group, np.uint64)\n"
+             "        TT = np.zeros(4, np.uint64)\n"),
+            ("                _rng.stream_seed(XS[b], 0, rk0, rk1, c, _rng.TAG_NOISE)\n",
+             "                _rng.stream_seed(TT, 0, rk0, rk1, c, _rng.TAG_NOISE)\n"
+             "                for k in range(4):\n"
+             "                    XS[k, b] = TT[k]\n"),
+            ("                      out_pos, out_vel, evals, diverged, X, V, G, XS, alive)\n",
+             "                      out_pos, out_vel, evals, diverged, X, V, G, XS, alive, ZZ, RR,"
+             " TT)\n"),
+        ],
+    },
+    "tree": {
+        "no-philox": [("        w = _rng.philox4x32(c[0], c[1], c[2], c[3] | comp, k0, k1)\n",
+                       "        m = (c[0] * np.uint64(0x9E3779B97F4A7C15)) ^ k0\n"
+                       "        w = (m & np.uint64(0xFFFFFFFF), m >> np.uint64(32),\n"
+                       "             (m * np.uint64(3)) & np.uint64(0xFFFFFFFF), c[2])\n")],
+        "no-ziggurat": [("""                za, zb = _descent_pair(w0, w1, w2, w3, i, q, kk, block, chain, ucomp, k0, k1,
+                                       nl)
+""", """                za = float(w0[i]) * 1e-9
+                zb = float(w1[i]) * 1e-9
+""")],
+        "no-chain": [("""                ym = yl + t2 * (yh - yl) + t3 * za
+                wm = wl + t2 * (wh - wl) + t3 * zb
+""", """                ym = t2 + t3 * za
+                wm = t2 + t3 * zb
+"""), ("""                yl, yh = g * ym + (1.0 - g) * yl, g * yh + (1.0 - g) * ym
+                wl, wh = g * wm + (1.0 - g) * wl, g * wh + (1.0 - g) * wm
+""", """                yl, yh = ym, ym + g
+                wl, wh = wm, wm + g
+""")],
+        "no-table": [("""                t2 = tab[kk, 2, 0, 0]
+                t3 = tab[kk, 3, 0, 0]
+""", """                t2 = 0.5
+                t3 = 0.1
+""")],
+        "no-stores": [("""                ylo[kk - 1, jj, 0] = wl
+                yhi[kk - 1, jj, 0] = wh
+                ylo[kk - 1, j, 0] = yl
+                yhi[kk - 1, j, 0] = yh
+""", "")],
+    },
+}
+
+#: the variants timed, in order: name -> (edits applied, in order; same numbers as the package?)
+VARIANTS = {
+    "lmc": {"no-draws": (["no-draws"], False), "soa-draws": (["soa-draws"], True)},
+    "tree": {
+        "no-philox": (["no-philox"], False),
+        "+no-ziggurat": (["no-philox", "no-ziggurat"], False),
+        "+no-chain": (["no-philox", "no-ziggurat", "no-chain"], False),
+        "+no-table": (["no-philox", "no-ziggurat", "no-chain", "no-table"], False),
+        "+no-stores": (["no-philox", "no-ziggurat", "no-chain", "no-table", "no-stores"], False),
+    },
+}
+
+MODULES = {"lmc": "_driver_lmc", "tree": "brownian"}
+
+
+def edited_source(loop, names):
+    """The source of ``loop``'s module with the edits ``names`` applied in order; raises
+    ``ValueError`` if an edit's text does not occur exactly once."""
+    src = (PKG / f"{MODULES[loop]}.py").read_text()
+    for name in names:
+        for old, new in EDITS[loop][name]:
+            n = src.count(old)
+            if n != 1:
+                raise ValueError(f"edit {name!r} of {MODULES[loop]}.py: its text occurs {n} "
+                                 f"times (expected once): {old.strip()[:60]!r}...")
+            src = src.replace(old, new)
+    return src
+
+
+def load_edited(loop, names, k, folder):
+    """The edited module as ``langevin_theory._ablation_<k>`` (relative imports resolve), its
+    kernels uncached: a variant must never share or overwrite the package's cache entries."""
+    path = os.path.join(folder, f"_ablation_{k}.py")
+    with open(path, "w") as f:
+        f.write(edited_source(loop, names))
+    spec = importlib.util.spec_from_file_location(f"langevin_theory._ablation_{k}", path)
+    mod = importlib.util.module_from_spec(spec)
+    saved, saved_jit = _jit.specialise, _jit.jit
+    _jit.specialise = lambda *a, **kw: saved(*a, **{**kw, "cache": False})
+    _jit.jit = lambda *a, **kw: saved_jit(*a, **{**kw, "cache": False})
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        _jit.specialise, _jit.jit = saved, saved_jit
+    return mod
+
+
+# ------------------------------------------------------------------------ the timers
+def lmc_runner(mod, target, n, steps):
+    """Overdamped LMC fast mode of ``mod``'s lockstep loop, as ``simulate`` calls it."""
+    drv = mod.get_lmc_driver(target, 1)
+    rec = np.array([steps])
+    out_pos = np.empty((1, n, target.dim))
+    evals, diverged = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    x0 = np.zeros((n, target.dim))
+    h = 0.05
+
+    def run():
+        drv(x0, x0, False, steps, h, h, 1.0, target.params, rec, out_pos, np.empty((0, 0, 0)),
+            evals, diverged, np.uint64(1), np.uint64(2), np.uint64(1), np.uint64(2))
+        return out_pos[0].copy()
+    return run
+
+
+def tree_runner(mod, steps, passes):
+    path, tab, qs = tree_descent.setup(steps)
+    replay = tree_descent.make_replay(mod)
+    k0, k1 = np.uint64(path.key[0]), np.uint64(path.key[1])
+    values = np.zeros(qs.size)
+
+    def run():
+        replay(qs, 3, k0, k1, tab, path.levels, passes, values)
+        return values.copy()
+    return run
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("loop", choices=sorted(EDITS))
+    ap.add_argument("--list", action="store_true", help="print the variants' edits and stop")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--chains", type=int, default=4000, help="lmc: chains")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="steps (default: lmc 500, tree 1000)")
+    ap.add_argument("--passes", type=int, default=10, help="tree: replays of the queries")
+    args = ap.parse_args(argv)
+    for name in ("repeat", "chains", "passes"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name} must be >= 1")
+    if args.steps is not None and args.steps < 1:
+        ap.error("--steps must be >= 1")
+    variants = VARIANTS[args.loop]
+    for name, (edits, _) in variants.items():
+        edited_source(args.loop, edits)  # every edit applies, before any compiling
+    if args.list:
+        for name, (edits, same) in variants.items():
+            print(f"{name}: {' + '.join(edits)}{'  (same bits)' if same else ''}")
+        return None
+    numba.set_num_threads(1)
+    fns, same_bits = {}, {}
+    with tempfile.TemporaryDirectory() as folder:
+        if args.loop == "lmc":
+            steps = args.steps or 500
+            n = args.chains
+            mix = benchmark_mixture()
+            unit = n * steps
+            fns["gradient-only loop"] = lambda: np.array(
+                [_grad_only(np.zeros((n, 2)), steps, 0.05, mix.params)])
+            fns["package"] = lmc_runner(load_edited("lmc", [], 0, folder), mix, n, steps)
+            for k, (name, (edits, same)) in enumerate(variants.items(), 1):
+                fns[name] = lmc_runner(load_edited("lmc", edits, k, folder), mix, n, steps)
+                same_bits[name] = same
+        else:
+            steps = args.steps or 1000
+            unit = steps * args.passes
+            fns["package"] = tree_runner(load_edited("tree", [], 0, folder), steps,
+                                         args.passes)
+            for k, (name, (edits, same)) in enumerate(variants.items(), 1):
+                fns[name] = tree_runner(load_edited("tree", edits, k, folder), steps,
+                                        args.passes)
+                same_bits[name] = same
+        outs = {name: f() for name, f in fns.items()}  # compile, untimed
+    best = {name: math.inf for name in fns}
+    for _ in range(args.repeat):
+        for name, f in fns.items():
+            t = time.perf_counter()
+            f()
+            best[name] = min(best[name], time.perf_counter() - t)
+    ref = best.get("gradient-only loop", best["package"])
+    what = "gradient-only" if args.loop == "lmc" else "package"
+    for name, t in best.items():
+        note = ""
+        if name in same_bits:
+            equal = np.array_equal(outs[name], outs["package"])
+            note = ("same bits as the package" if equal else "DIFFERS from the package") \
+                if same_bits[name] else "(wrong numbers: an ablation)"
+        print(f"{name:20s} {t / unit * 1e9:8.2f} ns  / {what} {t / ref:6.3f}  {note}")
+    return {name: t / unit * 1e9 for name, t in best.items()}
+
+
+if __name__ == "__main__":
+    main()
