@@ -3,11 +3,12 @@
 Usage::
 
     python benchmarks/ablations.py lmc  [--repeat 5] [--chains 4000] [--steps 500]
+    python benchmarks/ablations.py plmc [--repeat 5] [--chains 4000] [--steps 500]
     python benchmarks/ablations.py tree [--repeat 5] [--steps 1000] [--passes 10]
     python benchmarks/ablations.py lmc --list        # the variants and their edits
 
-An ablation is an edited copy of one module (``_driver_lmc`` for ``lmc``, ``brownian`` for
-``tree``): each variant is a list of named text edits, each of which must match the current
+An ablation is an edited copy of one module (``_driver_lmc`` for ``lmc``, ``_driver_plmc``
+for ``plmc``, ``brownian`` for ``tree``): each variant is a list of named text edits, each of which must match the current
 source exactly once (so an edit that no longer applies fails loudly instead of timing the
 unedited code; ``tests/test_benchmark_tools.py`` checks that they all apply). The copy is
 loaded as a module of the package, its kernels compiled uncached, and timed round-robin with
@@ -25,6 +26,14 @@ bound of the "LMC within 1.3x of the gradient-only bound" goal). Variants:
   time across the group's 16 chains, from the streams' states held as a structure of arrays
   (four uint64 arrays) so that LLVM vectorises the ziggurat's fast path (it does: 8-lane
   ``fshl`` in the IR); rejected lanes are redone one by one from the same stream.
+
+``plmc``: the lockstep PLMC loop, OPTION 2 at K = 10, overdamped, on the benchmark mixture
+(4000 chains x 500 steps, one thread), against the package's LMC in the same process (the
+"PLMC <= 2.2x LMC" goal; ``plmc_driver_variants.runner``). Variants, both meant to be the
+same bits: ``flat-midpoints`` (the midpoint loop over 1-D views of its arrays, so that its
+accesses have a constant stride, its noise factors still read from the table by each chain's
+slot) and ``+computed-factors`` (those factors computed instead, the table's own expression
+``sqrt(2 (i m) h_sub)``: no load from an index read from memory).
 
 ``tree``: ``tree_descent.py``'s replay of a coupled PLMC run's queries at K = 1024 (one
 chain), ns a step. The variants cut, cumulatively: ``no-philox`` (the Philox words of the
@@ -53,6 +62,7 @@ import langevin_theory._jit as _jit
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from bench_core import _grad_only, benchmark_mixture  # noqa: E402
+import plmc_driver_variants  # noqa: E402
 import tree_descent  # noqa: E402
 
 PKG = pathlib.Path(lt.__file__).parent
@@ -135,6 +145,46 @@ _SOA_DRAW_NEW = '''        if rows:
                 continue
 '''
 
+_FLAT_MIDPOINTS = '''@jit(inline="always")
+def _option2_midpoints_od(ng, K, dim, m_unit, h_sub, hs, X, G0, M, SL, ZR, ZE, XM, NT):
+    """(ablation) _option2_midpoints for overdamped dynamics on flat (1-D) views of the
+    arrays, so that the loop's accesses have a constant stride."""
+    n = X.shape[0] * dim
+    Xf = X.reshape(n)
+    Gf = G0.reshape(n)
+    Mf = M.reshape(n)
+    Rf = ZR.reshape(n)
+    Ef = ZE.reshape(n)
+    XMf = XM.reshape(n)
+    for b in range(ng):
+        i = SL[b]
+        g0 = i * hs
+        c00 = NT[i, 0]
+        d00 = NT[K - i, 0]
+        for j in range(dim):
+            q = b * dim + j
+            m = 0.0 + c00 * Rf[q] if i > 0 else 0.0
+            XMf[q] = Xf[q] - g0 * Gf[q] + m
+            Mf[q] = m + d00 * Ef[q]
+
+
+@jit(inline="always")
+def _option2_corrections('''
+
+_OPTION2_CALL_OLD = """            _option2_midpoints(ng, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0, M, FT,
+                               NT, SL, ZR, ZE, XM, cf0, cf1)
+"""
+_OPTION2_CALL_NEW = """            if s == 1:
+                _option2_midpoints_od(ng, K, dim, m_unit, h_sub, hs, X, G0, M, SL, ZR, ZE, XM,
+                                      NT)
+                for b in range(ng):
+                    cf0[b] = h
+                    cf1[b] = 0.0
+            else:
+                _option2_midpoints(ng, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0, M,
+                                   FT, NT, SL, ZR, ZE, XM, cf0, cf1)
+"""
+
 EDITS = {
     "lmc": {
         "no-draws": [("                z0 = _rng.stream_normal(xs, 0)\n",
@@ -160,6 +210,15 @@ EDITS = {
              "                      out_pos, out_vel, evals, diverged, X, V, G, XS, alive, ZZ, RR,"
              " TT)\n"),
         ],
+    },
+    "plmc": {
+        "flat-midpoints": [
+            ('@jit(inline="always")\ndef _option2_corrections(', _FLAT_MIDPOINTS),
+            (_OPTION2_CALL_OLD, _OPTION2_CALL_NEW)],
+        # the noise factors computed (the table's very expression) instead of read by slot
+        "computed-factors": [("        c00 = NT[i, 0]\n        d00 = NT[K - i, 0]\n",
+                              "        c00 = math.sqrt(2.0 * ((i * m_unit) * h_sub))\n"
+                              "        d00 = math.sqrt(2.0 * (((K - i) * m_unit) * h_sub))\n")],
     },
     "tree": {
         "no-philox": [("        w = _rng.philox4x32(c[0], c[1], c[2], c[3] | comp, k0, k1)\n",
@@ -196,6 +255,8 @@ EDITS = {
 #: the variants timed, in order: name -> (edits applied, in order; same numbers as the package?)
 VARIANTS = {
     "lmc": {"no-draws": (["no-draws"], False), "soa-draws": (["soa-draws"], True)},
+    "plmc": {"flat-midpoints": (["flat-midpoints"], True),
+             "+computed-factors": (["flat-midpoints", "computed-factors"], True)},
     "tree": {
         "no-philox": (["no-philox"], False),
         "+no-ziggurat": (["no-philox", "no-ziggurat"], False),
@@ -205,7 +266,7 @@ VARIANTS = {
     },
 }
 
-MODULES = {"lmc": "_driver_lmc", "tree": "brownian"}
+MODULES = {"lmc": "_driver_lmc", "plmc": "_driver_plmc", "tree": "brownian"}
 
 
 def edited_source(loop, names):
@@ -257,6 +318,12 @@ def lmc_runner(mod, target, n, steps):
     return run
 
 
+def plmc_runner(mod, target, n, steps):
+    """Overdamped PLMC OPTION 2, K = 10, fast mode, of ``mod``'s lockstep loop
+    (``plmc_driver_variants.runner``: as ``simulate`` calls it)."""
+    return plmc_driver_variants.runner(mod, target, n, steps, 10, 2)
+
+
 def tree_runner(mod, steps, passes):
     path, tab, qs = tree_descent.setup(steps)
     replay = tree_descent.make_replay(mod)
@@ -305,6 +372,18 @@ def main(argv=None):
             for k, (name, (edits, same)) in enumerate(variants.items(), 1):
                 fns[name] = lmc_runner(load_edited("lmc", edits, k, folder), mix, n, steps)
                 same_bits[name] = same
+        elif args.loop == "plmc":
+            steps = args.steps or 500
+            n = args.chains
+            mix = benchmark_mixture()
+            unit = n * steps
+            kw = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0, x0=np.zeros((n, 2)),
+                      n_threads=1)
+            fns["LMC (package)"] = lambda: lt.simulate(mix, lt.schemes.LMC(), **kw).positions
+            fns["package"] = plmc_runner(load_edited("plmc", [], 0, folder), mix, n, steps)
+            for k, (name, (edits, same)) in enumerate(variants.items(), 1):
+                fns[name] = plmc_runner(load_edited("plmc", edits, k, folder), mix, n, steps)
+                same_bits[name] = same
         else:
             steps = args.steps or 1000
             unit = steps * args.passes
@@ -321,8 +400,9 @@ def main(argv=None):
             t = time.perf_counter()
             f()
             best[name] = min(best[name], time.perf_counter() - t)
-    ref = best.get("gradient-only loop", best["package"])
-    what = "gradient-only" if args.loop == "lmc" else "package"
+    ref, what = {"lmc": (best.get("gradient-only loop"), "gradient-only"),
+                 "plmc": (best.get("LMC (package)"), "LMC")}.get(args.loop,
+                                                                 (best["package"], "package"))
     for name, t in best.items():
         note = ""
         if name in same_bits:
