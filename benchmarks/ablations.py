@@ -41,7 +41,9 @@ descent replaced by a multiply-xor of the counter), ``+no-ziggurat`` (the node n
 off the words as scaled integers), ``+no-chain`` (the bridge's arithmetic no longer reads the
 interval being split: no dependency from level to level), ``+no-table`` (the bridge
 coefficients constants instead of the path's table), ``+no-stores`` (the levels' values not
-written back to the cache).
+written back to the cache: the loop's values are then dead but for its last level's, so
+LLVM may drop most of the loop: read this step as what the loop costs), ``+no-words`` (no
+loop computing the descent's words at all: what is left is the queries' bookkeeping).
 """
 from __future__ import annotations
 
@@ -244,6 +246,10 @@ EDITS = {
 """, """                t2 = 0.5
                 t3 = 0.1
 """)],
+        "no-words": [("""    for i in range(n_vec):
+        # (surplus levels i >= nlev name some valid node: max keeps the shift defined)
+""", """    for i in range(0):
+""")],
         "no-stores": [("""                ylo[kk - 1, jj, 0] = wl
                 yhi[kk - 1, jj, 0] = wh
                 ylo[kk - 1, j, 0] = yl
@@ -263,6 +269,8 @@ VARIANTS = {
         "+no-chain": (["no-philox", "no-ziggurat", "no-chain"], False),
         "+no-table": (["no-philox", "no-ziggurat", "no-chain", "no-table"], False),
         "+no-stores": (["no-philox", "no-ziggurat", "no-chain", "no-table", "no-stores"], False),
+        "+no-words": (["no-philox", "no-ziggurat", "no-chain", "no-table", "no-stores",
+                       "no-words"], False),
     },
 }
 
