@@ -321,7 +321,8 @@ def lmc_runner(mod, target, n, steps):
 
     def run():
         drv(x0, x0, False, steps, h, h, 1.0, target.params, rec, out_pos, np.empty((0, 0, 0)),
-            evals, diverged, np.uint64(1), np.uint64(2), np.uint64(1), np.uint64(2))
+            evals, diverged, np.uint64(1), np.uint64(2), np.uint64(1), np.uint64(2),
+            np.int64(0), np.int64(n))
         return out_pos[0].copy()
     return run
 

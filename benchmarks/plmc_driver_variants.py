@@ -4,6 +4,7 @@ against the package's lockstep LMC, in one process.
 Usage::
 
     cp langevin_theory/_driver_plmc.py /tmp/v0.py      # and edit copies: /tmp/v1.py, ...
+    # (copies of the current file: since stop 23 the driver takes the chain range c_lo, c_hi)
     python benchmarks/plmc_driver_variants.py /tmp/v0.py /tmp/v1.py [--repeat 5]
 
 Each file is loaded as a module of the package (so its relative imports resolve) and compiled
@@ -63,7 +64,8 @@ def runner(mod, target, n, steps, K, option):
     def run():
         drv(np.zeros((n, 2)), np.zeros((n, 2)), False, steps, np.int64(K << sub), 0.05, K,
             option, False, gap, 0.05 / K / 2 ** sub, 0.0, target.params, rec, out_pos,
-            out_vel, evals, diverged, np.uint64(1), np.uint64(2), np.uint64(1), np.uint64(2))
+            out_vel, evals, diverged, np.uint64(1), np.uint64(2), np.uint64(1), np.uint64(2),
+            np.int64(0), np.int64(n))
         return out_pos[0].copy()
     return run
 

@@ -43,8 +43,12 @@ def _run_chains(
     diverged,
     vkey0,
     vkey1,
+    c_lo,
+    c_hi,
 ):
-    n_chains, dim = x0.shape
+    """Chains ``c_lo .. c_hi - 1`` of the run (rows of x0 and of the outputs, which hold all
+    the run's chains): ``simulate`` runs a large run in batches of chains."""
+    dim = x0.shape[1]
     # the number of state blocks (1 overdamped, 2 underdamped) is a compile-time constant, so
     # the overdamped kernel carries no underdamped branches (measured: ~8 % of a PLMC step)
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
@@ -53,7 +57,7 @@ def _run_chains(
     k0, k1, tab, nl, h_sub, gamma, rk0, rk1 = path[1:]
     cfg = (COUPLED, k0, k1, nl, h_sub, gamma, rk0, rk1)  # noqa: F821 (bound by specialise)
     n_rec = rec_steps.shape[0]
-    n_chunks = (n_chains + CHUNK - 1) // CHUNK
+    n_chunks = (c_hi - c_lo + CHUNK - 1) // CHUNK
     # PLMC's flows over 0..K grid units, once per run (underdamped; see flow_table): shared,
     # read-only; the other schemes ignore it
     FT = flow_table(K, h, gamma, s)
@@ -72,7 +76,7 @@ def _run_chains(
         corr = np.zeros((dim, s))
         x = np.zeros(dim)
         v = np.zeros(dim)
-        for c in range(ck * CHUNK, min((ck + 1) * CHUNK, n_chains)):
+        for c in range(c_lo + ck * CHUNK, min(c_lo + (ck + 1) * CHUNK, c_hi)):
             tree_reset(meta)
             # the chain's own streams: fast-mode noise and midpoint selection
             _rng.stream_seed(xs, 0, rk0, rk1, c, _rng.TAG_NOISE)

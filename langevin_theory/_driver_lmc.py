@@ -129,10 +129,12 @@ def _lmc_group(c_first, ng, n_steps, tau, h, gamma, params, rec_steps, out_pos, 
 
 
 def _lmc_chains(x0, v0, draw_v0, n_steps, tau, h, gamma, params, rec_steps, out_pos, out_vel,
-                evals, diverged, rk0, rk1, vkey0, vkey1):
-    n_chains, dim = x0.shape
+                evals, diverged, rk0, rk1, vkey0, vkey1, c_lo, c_hi):
+    """Chains ``c_lo .. c_hi - 1`` of the run (rows of x0 and of the outputs, which hold all
+    the run's chains): ``simulate`` runs a large run in batches of chains."""
+    dim = x0.shape[1]
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
-    n_chunks = (n_chains + CHUNK - 1) // CHUNK
+    n_chunks = (c_hi - c_lo + CHUNK - 1) // CHUNK
     # a target's many-rows gradient sets the group (it vectorises across the rows)
     lanes = grad_rows_lanes(params, dim)  # noqa: F821 (bound by specialise)
     group = lanes if lanes > 0 else max(1, min(GROUP, GROUP_DOUBLES // dim))
@@ -142,8 +144,9 @@ def _lmc_chains(x0, v0, draw_v0, n_steps, tau, h, gamma, params, rec_steps, out_
         G = np.zeros((group, dim))
         XS = np.zeros((group, 8), np.uint64)
         alive = np.zeros(group, np.bool_)
-        c_end = min((ck + 1) * CHUNK, n_chains)
-        for c_first in range(ck * CHUNK, c_end, group):
+        c_start = c_lo + ck * CHUNK
+        c_end = min(c_start + CHUNK, c_hi)
+        for c_first in range(c_start, c_end, group):
             ng = min(group, c_end - c_first)
             for b in range(ng):
                 c = c_first + b

@@ -359,12 +359,14 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
 
 def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scale, h_sub,
                  gamma, params, rec_steps, out_pos, out_vel, evals, diverged, rk0, rk1, vkey0,
-                 vkey1):
-    n_chains, dim = x0.shape
+                 vkey1, c_lo, c_hi):
+    """Chains ``c_lo .. c_hi - 1`` of the run (rows of x0 and of the outputs, which hold all
+    the run's chains): ``simulate`` runs a large run in batches of chains."""
+    dim = x0.shape[1]
     s = S_BLOCKS  # noqa: F821 (bound by specialise)
     lanes = grad_rows_lanes(params, dim)  # noqa: F821 (bound by specialise)
     rows = ((GROUP + lanes - 1) // lanes) * lanes
-    n_chunks = (n_chains + GROUP - 1) // GROUP
+    n_chunks = (c_hi - c_lo + GROUP - 1) // GROUP
     m_unit = m_step // K
     if m_step != K * m_unit:
         # simulate's fast mode counts a step as K grid units of 2**SUB_LEVELS sub-units
@@ -402,8 +404,8 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
         alive = np.zeros(rows, np.bool_)
         ACT = np.zeros(rows, np.int64)
         BAD = np.zeros(rows, np.bool_)
-        c_first = ck * GROUP
-        ng = min(GROUP, n_chains - c_first)
+        c_first = c_lo + ck * GROUP
+        ng = min(GROUP, c_hi - c_first)
         for b in range(ng):
             c = c_first + b
             # as _driver._run_chains: the chain's two streams, its state, drawn velocities

@@ -52,7 +52,7 @@ def _cmd_simulate(args):
     dyn = make_dynamics(args.friction)
     res = lt.simulate(target, scheme, dyn, step_size=args.step_size, n_steps=args.n_steps,
                       n_chains=args.n_chains, rng=args.seed, x0=args.x0,
-                      on_divergence="drop")
+                      on_divergence="drop", progress=not args.no_progress)
     pos = res.finite_positions
     summary = {"target": repr(target), "scheme": repr(scheme), "dynamics": repr(dyn),
                "step_size": args.step_size, "n_steps": args.n_steps,
@@ -144,6 +144,7 @@ def build_parser():
     s.add_argument("--x0", type=float, default=None)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", help="save final positions (.npy)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar (stderr)")
     s.set_defaults(func=_cmd_simulate)
     s = sub.add_parser("sweep", help="run a TOML sweep spec (resumable)")
     s.add_argument("spec", help="a TOML file, or a built-in spec name (quick, full)")

@@ -130,10 +130,45 @@ def _keys(rng):
     return ss
 
 
+#: a batch of chains is sized to about this many chain-steps (each weighted by the step's cost,
+#: see _chain_batches): ~0.3 s of LMC on one core of the benchmark VM, a few seconds of
+#: coupled PLMC at K = 1024
+BATCH_CHAIN_STEPS = 1 << 24
+#: batch sizes are multiples of this many chains: 64 chunks of the drivers' 64 chains, so that
+#: every batch still spreads over the threads
+BATCH_ALIGN = 4096
+
+
+def _chain_batches(n_chains, n_steps, cost=1.0, budget=None):
+    """Split chains 0 .. n_chains - 1 into consecutive batches ``[(lo, hi), ...]``.
+
+    A run goes to the compiled loop one batch at a time, so that it shows progress and stops
+    promptly on an interrupt (numba code does not see Ctrl-C; Python does, between calls).
+    Every random number a chain uses is a function of its global index, so the batching
+    changes no bit of the result. A batch has about ``budget`` (default
+    :data:`BATCH_CHAIN_STEPS`) / ``cost`` chain-steps, whole multiples of
+    :data:`BATCH_ALIGN` chains; a small run is one batch.
+    """
+    budget = BATCH_CHAIN_STEPS if budget is None else budget
+    per_chain = max(1.0, n_steps * cost)
+    size = int(budget / per_chain) // BATCH_ALIGN * BATCH_ALIGN
+    size = max(BATCH_ALIGN, size)
+    return [(lo, min(lo + size, n_chains)) for lo in range(0, n_chains, size)]
+
+
+def _progress_bar(show, n_chains, scheme):
+    """A tqdm bar over the run's chains (None when not shown, or one batch)."""
+    if not show:
+        return None
+    from tqdm.auto import tqdm  # only when asked: tqdm's import is not free
+    return tqdm(total=n_chains, unit="chain", desc=f"simulate {scheme!r}", leave=False)
+
+
 def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *,
              step_size: float, n_steps: int, n_chains: int = 1, rng=None, x0=None, v0=None,
              brownian: BrownianPath | None = None, record_steps=None,
-             on_divergence: str = "raise", n_threads: int | None = None) -> SimulationResult:
+             on_divergence: str = "raise", n_threads: int | None = None,
+             progress: bool = False) -> SimulationResult:
     """Run ``n_chains`` independent chains of ``scheme`` on ``target`` for ``n_steps`` steps.
 
     Parameters
@@ -170,6 +205,11 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
         naming the step and step size, or keep going and report the chain in ``diverged``.
     n_threads : int, optional
         Threads for the chain loop (default: numba's default). Results do not depend on it.
+    progress : bool
+        Show a progress bar (tqdm) over the chains. A large run goes to the compiled loop in
+        batches of chains (about 1.7e7 chain-steps each, weighted by the step's cost), which
+        changes no result; between batches the bar moves and an interrupt (Ctrl-C) stops the
+        run, which compiled code alone would not notice until its end.
 
     Returns
     -------
@@ -197,6 +237,8 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     n_chains = _check_count("n_chains", n_chains, 1)
     if on_divergence not in ("raise", "drop"):
         raise ValueError("on_divergence must be 'raise' or 'drop'")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise ValueError(f"progress must be True or False; got {progress!r}")
     dim = target.dim
     x0 = np.zeros((n_chains, dim)) if x0 is None else _state_array("x0", x0, n_chains, dim)
     underdamped = isinstance(dynamics, Underdamped)
@@ -277,26 +319,38 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     # so has PLMC in fast mode on targets with a many-rows gradient (see _driver_plmc)
     plmc_driver = (get_plmc_driver(target, blocks) if scheme.kernel_id == 2 and not coupled
                    else None)
+    driver = (None if lmc_driver is not None or plmc_driver is not None
+              else get_driver(target, scheme.kernel_id, blocks, coupled))
+    # a coupled step reads the Brownian tree: ~3-5x a fast step's time, whatever the scheme
+    batches = _chain_batches(n_chains, n_steps,
+                             float(scheme.grad_evals_per_step) * (4.0 if coupled else 1.0))
+    bar = _progress_bar(progress, n_chains, scheme)
     old_threads = numba.get_num_threads()
     try:
         if n_threads is not None and parallel:
             numba.set_num_threads(n_threads)
-        if lmc_driver is not None:
-            lmc_driver(x0, v0, draw_v0, n_steps, m_step * float(h_sub), h, float(gamma),
-                       target.params, rec, out_pos, out_vel, evals, diverged, np.uint64(rk0),
-                       np.uint64(rk1), np.uint64(vk0), np.uint64(vk1))
-        elif plmc_driver is not None:
-            plmc_driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option, skip0,
-                        gap_scale, float(h_sub), float(gamma), target.params, rec, out_pos,
-                        out_vel, evals, diverged, np.uint64(rk0), np.uint64(rk1),
-                        np.uint64(vk0), np.uint64(vk1))
-        else:
-            driver = get_driver(target, scheme.kernel_id, blocks, coupled)
-            driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
-                   skip0, gap_scale, path, target.params, rec, out_pos, out_vel, evals,
-                   diverged, np.uint64(vk0), np.uint64(vk1))
+        for lo, hi in batches:
+            c_lo, c_hi = np.int64(lo), np.int64(hi)
+            if lmc_driver is not None:
+                lmc_driver(x0, v0, draw_v0, n_steps, m_step * float(h_sub), h, float(gamma),
+                           target.params, rec, out_pos, out_vel, evals, diverged,
+                           np.uint64(rk0), np.uint64(rk1), np.uint64(vk0), np.uint64(vk1),
+                           c_lo, c_hi)
+            elif plmc_driver is not None:
+                plmc_driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option, skip0,
+                            gap_scale, float(h_sub), float(gamma), target.params, rec, out_pos,
+                            out_vel, evals, diverged, np.uint64(rk0), np.uint64(rk1),
+                            np.uint64(vk0), np.uint64(vk1), c_lo, c_hi)
+            else:
+                driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
+                       skip0, gap_scale, path, target.params, rec, out_pos, out_vel, evals,
+                       diverged, np.uint64(vk0), np.uint64(vk1), c_lo, c_hi)
+            if bar is not None:
+                bar.update(hi - lo)
     finally:
         numba.set_num_threads(old_threads)
+        if bar is not None:
+            bar.close()
     bad = diverged > 0
     if bad.any() and on_divergence == "raise":
         first = int(diverged[bad].min())
