@@ -69,7 +69,12 @@ def _cmd_simulate(args):
             summary.update(w2_target=e.value, w2_se=e.se, w2_floor=e.floor)
     print(json.dumps(summary, indent=2))
     if args.out:
-        np.save(args.out, res.positions)
+        # atomically: a reader never sees a partial file (np.save's name rule: add .npy)
+        path = args.out if args.out.endswith(".npy") else args.out + ".npy"
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            np.save(f, res.positions)
+        os.replace(tmp, path)
     return 0
 
 

@@ -203,6 +203,8 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     on_divergence : {"raise", "drop"}
         What to do when a chain's state becomes non-finite: raise :class:`DivergenceError`
         naming the step and step size, or keep going and report the chain in ``diverged``.
+        A run in batches (see ``progress``) raises at the end of the first batch in which a
+        chain diverged, without running the others.
     n_threads : int, optional
         Threads for the chain loop (default: numba's default). Results do not depend on it.
     progress : bool
@@ -325,6 +327,7 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     batches = _chain_batches(n_chains, n_steps,
                              float(scheme.grad_evals_per_step) * (4.0 if coupled else 1.0))
     bar = _progress_bar(progress, n_chains, scheme)
+    ran = 0  # chains run so far
     old_threads = numba.get_num_threads()
     try:
         if n_threads is not None and parallel:
@@ -345,8 +348,11 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
                 driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
                        skip0, gap_scale, path, target.params, rec, out_pos, out_vel, evals,
                        diverged, np.uint64(vk0), np.uint64(vk1), c_lo, c_hi)
+            ran = hi
             if bar is not None:
                 bar.update(hi - lo)
+            if on_divergence == "raise" and hi < n_chains and diverged[lo:hi].any():
+                break  # the run fails: no need to run the other batches
     finally:
         numba.set_num_threads(old_threads)
         if bar is not None:
@@ -354,8 +360,10 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     bad = diverged > 0
     if bad.any() and on_divergence == "raise":
         first = int(diverged[bad].min())
+        # the chains run: all, or those up to the end of the batch in which one diverged
+        of = f"{n_chains}" if ran == n_chains else f"the first {ran} (of {n_chains})"
         raise DivergenceError(
-            f"{int(bad.sum())} of {n_chains} chains became non-finite; the first at step {first} "
+            f"{int(bad.sum())} of {of} chains became non-finite; the first at step {first} "
             f"(time {first * h:g}) with step_size={h:g} ({scheme!r}, {dynamics!r}, {target!r}). "
             "Use a smaller step_size, or on_divergence='drop' to drop and count such chains.")
     return SimulationResult(

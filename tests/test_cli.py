@@ -37,6 +37,25 @@ def test_simulate_prints_counts(capsys):
     assert s["n_diverged"] == 0 and "w2_target" in s
 
 
+def test_simulate_saves_positions(tmp_path, capsys):
+    """--out saves the final positions (np.save's name rule: .npy added), nothing else left
+    behind; --no-progress keeps stderr free of the bar, which is on by default."""
+    import numpy as np
+    import langevin_theory as lt
+
+    argv = ["simulate", "--target", "double_well", "--scheme", "lmc", "--step-size", "0.1",
+            "--n-steps", "5", "--n-chains", "300", "--seed", "2"]
+    assert main(argv + ["--out", str(tmp_path / "pos")]) == 0
+    assert "simulate LMC()" in capsys.readouterr().err
+    assert main(argv + ["--out", str(tmp_path / "b.npy"), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.npy", "pos.npy"]
+    ref = lt.simulate(lt.targets.DoubleWell(), lt.schemes.LMC(), step_size=0.1, n_steps=5,
+                      n_chains=300, rng=2)
+    for name in ("pos.npy", "b.npy"):
+        assert np.array_equal(np.load(tmp_path / name), ref.positions)
+
+
 def test_sweep_writes_table(tmp_path, capsys):
     spec = tmp_path / "s.toml"
     spec.write_text('name = "t"\nseed = 1\n[[sweep]]\nkind = "demo"\n[sweep.grid]\n'

@@ -133,3 +133,29 @@ def test_progress_must_be_a_bool(bad):
     with pytest.raises(ValueError, match="progress must be True or False"):
         lt.simulate(lt.targets.DoubleWell(), lt.schemes.LMC(), step_size=0.1, n_steps=1,
                     progress=bad)
+
+
+def test_a_diverging_batched_run_raises_without_running_the_rest(monkeypatch):
+    """With on_divergence='raise', the run stops at the end of the first batch in which a
+    chain diverged (the later batches would be wasted work) and says how many chains ran."""
+    from langevin_theory.simulate import DivergenceError
+
+    monkeypatch.setattr(sim_mod, "BATCH_ALIGN", 64)
+    monkeypatch.setattr(sim_mod, "BATCH_CHAIN_STEPS", 1)
+    bar = _Bar()
+    monkeypatch.setattr(sim_mod, "_progress_bar", lambda show, n, scheme: bar)
+    x0 = np.zeros((300, 1))
+    # at step 0.1, x - 0.1 (x^3 - x) takes 30 to -2667, 1.9e9, 6.9e26, 3.3e79, 3.6e237 and
+    # then overflows: step 6 (the noise, ~0.45 a step, changes none of these magnitudes);
+    # the other chains start at 0, well inside the stable region (|x| < ~4.6)
+    x0[70, 0] = 30.0
+    with pytest.raises(DivergenceError, match=r"1 of the first 128 \(of 300\) chains .* "
+                                              r"first at step 6 "):
+        lt.simulate(lt.targets.DoubleWell(), lt.schemes.LMC(), step_size=0.1, n_steps=20,
+                    n_chains=300, rng=0, x0=x0, progress=True)
+    assert bar.updates == [64, 64] and bar.closed
+    # in one batch: all chains ran, the message as before
+    monkeypatch.setattr(sim_mod, "BATCH_CHAIN_STEPS", 1 << 40)
+    with pytest.raises(DivergenceError, match=r"1 of 300 chains became non-finite"):
+        lt.simulate(lt.targets.DoubleWell(), lt.schemes.LMC(), step_size=0.1, n_steps=20,
+                    n_chains=300, rng=0, x0=x0)
