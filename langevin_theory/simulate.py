@@ -157,7 +157,7 @@ def _chain_batches(n_chains, n_steps, cost=1.0, budget=None):
 
 
 def _progress_bar(show, n_chains, scheme):
-    """A tqdm bar over the run's chains (None when not shown, or one batch)."""
+    """A tqdm bar over the run's chains, moved batch by batch (None when not shown)."""
     if not show:
         return None
     from tqdm.auto import tqdm  # only when asked: tqdm's import is not free
