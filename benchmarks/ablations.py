@@ -25,7 +25,8 @@ bound of the "LMC within 1.3x of the gradient-only bound" goal). Variants:
 * ``soa-draws`` (same bits): the group's normals drawn before its updates, one component at a
   time across the group's 16 chains, from the streams' states held as a structure of arrays
   (four uint64 arrays) so that LLVM vectorises the ziggurat's fast path (it does: 8-lane
-  ``fshl`` in the IR); rejected lanes are redone one by one from the same stream.
+  ``fshl`` in the IR); rejected lanes are redone one by one from the same stream (the draw
+  loop is ``normal_lanes.lanes_ziggurat``'s of stop 18, here inside the LMC loop).
 
 ``plmc``: the lockstep PLMC loop, OPTION 2 at K = 10, overdamped, on the benchmark mixture
 (4000 chains x 500 steps, one thread), against the package's LMC in the same process (the
@@ -49,12 +50,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import math
 import os
 import pathlib
 import sys
 import tempfile
-import time
 
 import numba
 import numpy as np
@@ -63,7 +62,7 @@ import langevin_theory as lt
 import langevin_theory._jit as _jit
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from bench_core import _grad_only, benchmark_mixture  # noqa: E402
+from bench_core import _grad_only, benchmark_mixture, best_times  # noqa: E402
 import plmc_driver_variants  # noqa: E402
 import tree_descent  # noqa: E402
 
@@ -403,12 +402,7 @@ def main(argv=None):
                                         args.passes)
                 same_bits[name] = same
         outs = {name: f() for name, f in fns.items()}  # compile, untimed
-    best = {name: math.inf for name in fns}
-    for _ in range(args.repeat):
-        for name, f in fns.items():
-            t = time.perf_counter()
-            f()
-            best[name] = min(best[name], time.perf_counter() - t)
+    best = best_times(fns, args.repeat)
     ref, what = {"lmc": (best.get("gradient-only loop"), "gradient-only"),
                  "plmc": (best.get("LMC (package)"), "LMC")}.get(args.loop,
                                                                  (best["package"], "package"))

@@ -22,7 +22,6 @@ import importlib.util
 import math
 import pathlib
 import sys
-import time
 
 import numba
 import numpy as np
@@ -31,7 +30,7 @@ import langevin_theory as lt
 import langevin_theory._jit as _jit
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from bench_core import benchmark_mixture  # noqa: E402
+from bench_core import benchmark_mixture, best_times  # noqa: E402
 
 
 def load_variant(path, k):
@@ -91,12 +90,7 @@ def main(argv=None):
             fns[f"{pathlib.Path(f).name} OPTION {opt} K={K}"] = runner(mod, mix, n, steps, K,
                                                                        opt)
     outs = {name: f() for name, f in fns.items()}  # compile, untimed
-    best = {name: math.inf for name in fns}
-    for _ in range(args.repeat):
-        for name, f in fns.items():
-            t = time.perf_counter()
-            f()
-            best[name] = min(best[name], time.perf_counter() - t)
+    best = best_times(fns, args.repeat)
     first = {}
     t_lmc = best["LMC (package)"]
     for name, t in best.items():
