@@ -49,7 +49,6 @@ loop computing the descent's words at all: what is left is the queries' bookkeep
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import pathlib
 import sys
@@ -59,7 +58,6 @@ import numba
 import numpy as np
 
 import langevin_theory as lt
-import langevin_theory._jit as _jit
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from bench_core import _grad_only, benchmark_mixture, best_times  # noqa: E402
@@ -296,16 +294,7 @@ def load_edited(loop, names, k, folder):
     path = os.path.join(folder, f"_ablation_{k}.py")
     with open(path, "w") as f:
         f.write(edited_source(loop, names))
-    spec = importlib.util.spec_from_file_location(f"langevin_theory._ablation_{k}", path)
-    mod = importlib.util.module_from_spec(spec)
-    saved, saved_jit = _jit.specialise, _jit.jit
-    _jit.specialise = lambda *a, **kw: saved(*a, **{**kw, "cache": False})
-    _jit.jit = lambda *a, **kw: saved_jit(*a, **{**kw, "cache": False})
-    try:
-        spec.loader.exec_module(mod)
-    finally:
-        _jit.specialise, _jit.jit = saved, saved_jit
-    return mod
+    return plmc_driver_variants.load_variant(path, k, "_ablation")
 
 
 # ------------------------------------------------------------------------ the timers

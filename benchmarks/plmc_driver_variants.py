@@ -33,11 +33,12 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from bench_core import benchmark_mixture, best_times  # noqa: E402
 
 
-def load_variant(path, k):
-    """``path`` as the module ``langevin_theory._plmc_variant_<k>``, its kernels uncached
-    (a variant must never share, or overwrite, the package's cache entries; and numba
-    cannot reload a cached function of a module loaded from a file path)."""
-    spec = importlib.util.spec_from_file_location(f"langevin_theory._plmc_variant_{k}", path)
+def load_variant(path, k, prefix="_plmc_variant"):
+    """``path`` as the module ``langevin_theory.<prefix>_<k>`` (so that its relative imports
+    resolve), its kernels uncached (a variant must never share, or overwrite, the package's
+    cache entries; and numba cannot reload a cached function of a module loaded from a file
+    path). Also ``ablations.py``'s loader."""
+    spec = importlib.util.spec_from_file_location(f"langevin_theory.{prefix}_{k}", path)
     mod = importlib.util.module_from_spec(spec)
     saved, saved_jit = _jit.specialise, _jit.jit
     _jit.specialise = lambda *a, **kw: saved(*a, **{**kw, "cache": False})
