@@ -52,7 +52,7 @@ def _runs():
 
 @pytest.mark.parametrize("name", list(_runs()))
 def test_batches_change_no_bit(monkeypatch, name):
-    """The same run in one batch and in five (chain 300 of 300 in the last), bit for bit:
+    """The same run in one batch and in five (64 chains each, the last 44), bit for bit:
     states at every recorded step, velocities, gradient counts."""
     target, scheme, dyn, extra = _runs()[name]
     kw = dict(step_size=0.05, n_steps=12, n_chains=300, rng=4, record_steps=[0, 5, 9], **extra)
