@@ -28,13 +28,16 @@ bound of the "LMC within 1.3x of the gradient-only bound" goal). Variants:
   ``fshl`` in the IR); rejected lanes are redone one by one from the same stream (the draw
   loop is ``normal_lanes.lanes_ziggurat``'s of stop 18, here inside the LMC loop).
 
-``plmc``: the lockstep PLMC loop, OPTION 2 at K = 10, overdamped, on the benchmark mixture
-(4000 chains x 500 steps, one thread), against the package's LMC in the same process (the
-"PLMC <= 2.2x LMC" goal; ``plmc_driver_variants.runner``). Variants, both meant to be the
-same bits: ``flat-midpoints`` (the midpoint loop over 1-D views of its arrays, so that its
-accesses have a constant stride, its noise factors still read from the table by each chain's
-slot) and ``+computed-factors`` (those factors computed instead, the table's own expression
-``sqrt(2 (i m) h_sub)``: no load from an index read from memory).
+``plmc``: the lockstep PLMC loop, K = 10, overdamped, on the benchmark mixture (4000 chains x
+500 steps, one thread), OPTION 1 and OPTION 2, against the package's LMC in the same process
+(the "PLMC <= 2.2x LMC" goal; ``plmc_driver_variants.runner``). Variants (each timed with the
+option it concerns): ``flat-midpoints`` (OPTION 2's midpoint loop over 1-D views of its
+arrays, so that its accesses have a constant stride, its noise factors still read from the
+table by each chain's slot; same bits), ``+computed-factors`` (those factors computed
+instead, the table's own expression ``sqrt(2 (i m) h_sub)``: no load from an index read
+from memory; same bits) and ``cheap-gaps`` (OPTION 1's geometric gaps from one uniform, with
+the geometric law's mean but not its law, instead of an exponential ziggurat draw: what the
+selection's draws cost).
 
 ``tree``: ``tree_descent.py``'s replay of a coupled PLMC run's queries at K = 1024 (one
 chain), ns a step. The variants cut, cumulatively: ``no-philox`` (the Philox words of the
@@ -184,6 +187,15 @@ _OPTION2_CALL_NEW = """            if s == 1:
                                    FT, NT, SL, ZR, ZE, XM, cf0, cf1)
 """
 
+_CHEAP_GAPS = '''
+
+@jit(inline="always")
+def _geometric_gap(xs, gap_scale):
+    """(ablation) a gap with the geometric law's mean, from one uniform."""
+    return int(_rng.stream_uniform(xs, 4) * (2.0 * gap_scale))
+
+'''
+
 EDITS = {
     "lmc": {
         "no-draws": [("                z0 = _rng.stream_normal(xs, 0)\n",
@@ -218,6 +230,9 @@ EDITS = {
         "computed-factors": [("        c00 = NT[i, 0]\n        d00 = NT[K - i, 0]\n",
                               "        c00 = math.sqrt(2.0 * ((i * m_unit) * h_sub))\n"
                               "        d00 = math.sqrt(2.0 * (((K - i) * m_unit) * h_sub))\n")],
+        # OPTION 1's gaps from one uniform (U(0, 2 / lambda): the geometric law's mean, not
+        # its law) instead of an exponential ziggurat draw: what the selection's draw costs
+        "cheap-gaps": [("\n#: chains per lockstep group", _CHEAP_GAPS + "\n#: chains per lockstep group")],
     },
     "tree": {
         "no-philox": [("        w = _rng.philox4x32(c[0], c[1], c[2], c[3] | comp, k0, k1)\n",
@@ -259,7 +274,8 @@ EDITS = {
 VARIANTS = {
     "lmc": {"no-draws": (["no-draws"], False), "soa-draws": (["soa-draws"], True)},
     "plmc": {"flat-midpoints": (["flat-midpoints"], True),
-             "+computed-factors": (["flat-midpoints", "computed-factors"], True)},
+             "+computed-factors": (["flat-midpoints", "computed-factors"], True),
+             "cheap-gaps": (["cheap-gaps"], False)},
     "tree": {
         "no-philox": (["no-philox"], False),
         "+no-ziggurat": (["no-philox", "no-ziggurat"], False),
@@ -272,6 +288,8 @@ VARIANTS = {
 }
 
 MODULES = {"lmc": "_driver_lmc", "plmc": "_driver_plmc", "tree": "brownian"}
+#: the option (K = 10) each ``plmc`` variant is timed with
+PLMC_OPTION = {"flat-midpoints": 2, "+computed-factors": 2, "cheap-gaps": 1}
 
 
 def edited_source(loop, names):
@@ -315,10 +333,10 @@ def lmc_runner(mod, target, n, steps):
     return run
 
 
-def plmc_runner(mod, target, n, steps):
-    """Overdamped PLMC OPTION 2, K = 10, fast mode, of ``mod``'s lockstep loop
+def plmc_runner(mod, target, n, steps, option):
+    """Overdamped PLMC, K = 10, fast mode, of ``mod``'s lockstep loop
     (``plmc_driver_variants.runner``: as ``simulate`` calls it)."""
-    return plmc_driver_variants.runner(mod, target, n, steps, 10, 2)
+    return plmc_driver_variants.runner(mod, target, n, steps, 10, option)
 
 
 def tree_runner(mod, steps, passes):
@@ -356,7 +374,7 @@ def main(argv=None):
             print(f"{name}: {' + '.join(edits)}{'  (same bits)' if same else ''}")
         return None
     numba.set_num_threads(1)
-    fns, same_bits = {}, {}
+    fns, same_bits, reference = {}, {}, {}  # reference: whose output a variant's must equal
     with tempfile.TemporaryDirectory() as folder:
         if args.loop == "lmc":
             steps = args.steps or 500
@@ -377,10 +395,16 @@ def main(argv=None):
             kw = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0, x0=np.zeros((n, 2)),
                       n_threads=1)
             fns["LMC (package)"] = lambda: lt.simulate(mix, lt.schemes.LMC(), **kw).positions
-            fns["package"] = plmc_runner(load_edited("plmc", [], 0, folder), mix, n, steps)
+            package = load_edited("plmc", [], 0, folder)
+            for opt in (1, 2):
+                fns[f"package OPTION {opt}"] = plmc_runner(package, mix, n, steps, opt)
             for k, (name, (edits, same)) in enumerate(variants.items(), 1):
-                fns[name] = plmc_runner(load_edited("plmc", edits, k, folder), mix, n, steps)
-                same_bits[name] = same
+                opt = PLMC_OPTION[name]
+                label = f"{name} (OPTION {opt})"
+                fns[label] = plmc_runner(load_edited("plmc", edits, k, folder), mix, n, steps,
+                                         opt)
+                same_bits[label] = same
+                reference[label] = f"package OPTION {opt}"
         else:
             steps = args.steps or 1000
             unit = steps * args.passes
@@ -394,14 +418,14 @@ def main(argv=None):
     best = best_times(fns, args.repeat)
     ref, what = {"lmc": (best.get("gradient-only loop"), "gradient-only"),
                  "plmc": (best.get("LMC (package)"), "LMC")}.get(args.loop,
-                                                                 (best["package"], "package"))
+                                                                 (best.get("package"), "package"))
     for name, t in best.items():
         note = ""
         if name in same_bits:
-            equal = np.array_equal(outs[name], outs["package"])
+            equal = np.array_equal(outs[name], outs[reference.get(name, "package")])
             note = ("same bits as the package" if equal else "DIFFERS from the package") \
                 if same_bits[name] else "(wrong numbers: an ablation)"
-        print(f"{name:20s} {t / unit * 1e9:8.2f} ns  / {what} {t / ref:6.3f}  {note}")
+        print(f"{name:28s} {t / unit * 1e9:8.2f} ns  / {what} {t / ref:6.3f}  {note}")
     return {name: t / unit * 1e9 for name, t in best.items()}
 
 
