@@ -211,7 +211,8 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
         Show a progress bar (tqdm) over the chains. A large run goes to the compiled loop in
         batches of chains (about 1.7e7 chain-steps each, weighted by the step's cost), which
         changes no result; between batches the bar moves and an interrupt (Ctrl-C) stops the
-        run, which compiled code alone would not notice until its end.
+        run, which compiled code alone would not notice until its end. Batches are of chains
+        (at least 4096): a long run of fewer chains is one batch, and stops only at its end.
 
     Returns
     -------
