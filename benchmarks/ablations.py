@@ -1,4 +1,4 @@
-"""Ablations of two hot loops, built from the package's current source, timed in one process.
+"""Ablations of three hot loops, built from the package's current source, timed in one process.
 
 Usage::
 
@@ -8,9 +8,10 @@ Usage::
     python benchmarks/ablations.py lmc --list        # the variants and their edits
 
 An ablation is an edited copy of one module (``_driver_lmc`` for ``lmc``, ``_driver_plmc``
-for ``plmc``, ``brownian`` for ``tree``): each variant is a list of named text edits, each of which must match the current
-source exactly once (so an edit that no longer applies fails loudly instead of timing the
-unedited code; ``tests/test_benchmark_tools.py`` checks that they all apply). The copy is
+for ``plmc``, ``brownian`` for ``tree``): each variant is a list of named text edits, each
+of which must match the current source exactly once (so an edit that no longer applies fails
+loudly instead of timing the unedited code; ``tests/test_benchmark_tools.py`` checks that
+they all apply). The copy is
 loaded as a module of the package, its kernels compiled uncached, and timed round-robin with
 the others, best of ``--repeat``. Most variants cut work out and compute wrong numbers on
 purpose: they say what a part of the loop costs, not what a faster loop would be. A variant
@@ -232,7 +233,8 @@ EDITS = {
                               "        d00 = math.sqrt(2.0 * (((K - i) * m_unit) * h_sub))\n")],
         # OPTION 1's gaps from one uniform (U(0, 2 / lambda): the geometric law's mean, not
         # its law) instead of an exponential ziggurat draw: what the selection's draw costs
-        "cheap-gaps": [("\n#: chains per lockstep group", _CHEAP_GAPS + "\n#: chains per lockstep group")],
+        "cheap-gaps": [("\n#: chains per lockstep group",
+                        _CHEAP_GAPS + "\n#: chains per lockstep group")],
     },
     "tree": {
         "no-philox": [("        w = _rng.philox4x32(c[0], c[1], c[2], c[3] | comp, k0, k1)\n",
