@@ -27,7 +27,7 @@ bound of the "LMC within 1.3x of the gradient-only bound" goal). Variants:
   time across the group's 16 chains, from the streams' states held as a structure of arrays
   (four uint64 arrays) so that LLVM vectorises the ziggurat's fast path (it does: 8-lane
   ``fshl`` in the IR); rejected lanes are redone one by one from the same stream (the draw
-  loop is ``normal_lanes.lanes_ziggurat``'s of stop 18, here inside the LMC loop).
+  loop is ``normal_lanes.ziggurat_lanes``, stop 18's, called inside the LMC loop).
 
 ``plmc``: the lockstep PLMC loop, K = 10, overdamped, on the benchmark mixture (4000 chains x
 500 steps, one thread), OPTION 1 and OPTION 2, against the package's LMC in the same process
@@ -75,46 +75,8 @@ PKG = pathlib.Path(lt.__file__).parent
 
 _SOA_HELPER = '''
 
-@jit(inline="always")
-def _draws_soa(S0, S1, S2, S3, Zr, R, TMP):
-    """(ablation) One normal for each of the group's 16 chains into Zr, the streams' states
-    in S0..S3 (a structure of arrays): the ziggurat's fast path across the chains, then the
-    rejected lanes one by one from the same stream, as stream_normal continues it."""
-    nbad = 0
-    for b in range(16):
-        s0 = S0[b]
-        s1 = S1[b]
-        s2 = S2[b]
-        s3 = S3[b]
-        r = _rng._rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-        t = s1 << np.uint64(17)
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = _rng._rotl(s3, 45)
-        S0[b] = s0
-        S1[b] = s1
-        S2[b] = s2
-        S3[b] = s3
-        x, idx, ok = _rng._zig_layer(r)
-        Zr[b] = x
-        R[b] = r
-        nbad += not ok
-    if nbad:
-        for b in range(16):
-            x, idx, ok = _rng._zig_layer(R[b])
-            if not ok:
-                TMP[0] = S0[b]
-                TMP[1] = S1[b]
-                TMP[2] = S2[b]
-                TMP[3] = S3[b]
-                Zr[b] = _rng._stream_normal_slow(TMP, 0, x, idx)
-                S0[b] = TMP[0]
-                S1[b] = TMP[1]
-                S2[b] = TMP[2]
-                S3[b] = TMP[3]
+# (ablation) normal_lanes.py's draw loop, found on sys.path (ablations.py puts benchmarks/ first)
+from normal_lanes import ziggurat_lanes as _ziggurat_lanes  # noqa: E402
 
 
 def _lmc_group('''
@@ -142,7 +104,7 @@ _SOA_DRAW_OLD = '''        if rows:
 _SOA_DRAW_NEW = '''        if rows:
             grad_rows(X, params, G)  # noqa: F821 (bound by specialise)
         for j in range(dim):
-            _draws_soa(XS[0], XS[1], XS[2], XS[3], ZZ[j], RR, TT)
+            _ziggurat_lanes(XS[0], XS[1], XS[2], XS[3], ZZ[j], RR, TT, True)
         for b in range(ng):
             if not alive[b]:
                 continue

@@ -219,6 +219,35 @@ def lanes_stream(XS, n, out):
             out[row, b] += _rng.stream_normal(XS[b], 0)
 
 
+@jit(inline="always")
+def ziggurat_lanes(s0, s1, s2, s3, z, word, one, fix_ups):
+    """One normal for each of ``LANES`` lanes into z: the ziggurat's fast paths in one
+    vectorised loop over a structure-of-arrays state (s0..s3, a lane each); with ``fix_ups``,
+    rejected lanes redone by the package's slow path from the same stream (bit for bit
+    ``_rng.stream_normal`` lane by lane). ``word`` (LANES) and ``one`` (4) are scratch.
+    Also the draw loop that ``ablations.py``'s ``soa-draws`` puts into the LMC loop."""
+    bad = 0
+    for b in range(LANES):
+        r = _xoshiro_lane(s0, s1, s2, s3, b)
+        x, idx, ok = _rng._zig_layer(r)
+        z[b] = x
+        word[b] = r
+        bad += 0 if ok else 1
+    if fix_ups and bad:
+        for b in range(LANES):
+            x, idx, ok = _rng._zig_layer(word[b])
+            if not ok:
+                one[0] = s0[b]
+                one[1] = s1[b]
+                one[2] = s2[b]
+                one[3] = s3[b]
+                z[b] = _rng._stream_normal_slow(one, 0, x, idx)
+                s0[b] = one[0]
+                s1[b] = one[1]
+                s2[b] = one[2]
+                s3[b] = one[3]
+
+
 @hot
 def lanes_ziggurat(S, n, out, fix_ups):
     """16 lanes' ziggurat fast paths in one vectorised loop over a stack structure-of-arrays
@@ -233,26 +262,7 @@ def lanes_ziggurat(S, n, out, fix_ups):
     one = stack_array_uint64(4)
     _lanes_from(S, s0, s1, s2, s3)
     for i in range(n):
-        bad = 0
-        for b in range(LANES):
-            r = _xoshiro_lane(s0, s1, s2, s3, b)
-            x, idx, ok = _rng._zig_layer(r)
-            z[b] = x
-            word[b] = r
-            bad += 0 if ok else 1
-        if fix_ups and bad:
-            for b in range(LANES):
-                x, idx, ok = _rng._zig_layer(word[b])
-                if not ok:
-                    one[0] = s0[b]
-                    one[1] = s1[b]
-                    one[2] = s2[b]
-                    one[3] = s3[b]
-                    z[b] = _rng._stream_normal_slow(one, 0, x, idx)
-                    s0[b] = one[0]
-                    s1[b] = one[1]
-                    s2[b] = one[2]
-                    s3[b] = one[3]
+        ziggurat_lanes(s0, s1, s2, s3, z, word, one, fix_ups)
         row = i % out.shape[0]
         for b in range(LANES):
             out[row, b] += z[b]
