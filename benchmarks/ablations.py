@@ -320,9 +320,9 @@ def main(argv=None):
     ap.add_argument("loop", choices=sorted(EDITS))
     ap.add_argument("--list", action="store_true", help="print the variants' edits and stop")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--chains", type=int, default=4000, help="lmc: chains")
+    ap.add_argument("--chains", type=int, default=4000, help="lmc, plmc: chains")
     ap.add_argument("--steps", type=int, default=None,
-                    help="steps (default: lmc 500, tree 1000)")
+                    help="steps (default: lmc and plmc 500, tree 1000)")
     ap.add_argument("--passes", type=int, default=10, help="tree: replays of the queries")
     args = ap.parse_args(argv)
     for name in ("repeat", "chains", "passes"):
@@ -338,55 +338,55 @@ def main(argv=None):
             print(f"{name}: {' + '.join(edits)}{'  (same bits)' if same else ''}")
         return None
     numba.set_num_threads(1)
-    fns, same_bits, reference = {}, {}, {}  # reference: whose output a variant's must equal
+    steps = args.steps or (1000 if args.loop == "tree" else 500)
+    n = args.chains
+    mix = benchmark_mixture()
+    # per loop: the baseline (name, what the ratios are against, its runner; None: the
+    # package), the work unit of the timings, the options the package is timed with (PLMC's;
+    # None elsewhere) and a runner of a module at an option
+    if args.loop == "lmc":
+        baseline = ("gradient-only loop", "gradient-only", lambda: np.array(
+            [_grad_only(np.zeros((n, 2)), steps, 0.05, mix.params)]))
+        unit, options = n * steps, (None,)
+
+        def run(mod, opt):
+            return lmc_runner(mod, mix, n, steps)
+    elif args.loop == "plmc":
+        kw = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0, x0=np.zeros((n, 2)),
+                  n_threads=1)
+        baseline = ("LMC (package)", "LMC",
+                    lambda: lt.simulate(mix, lt.schemes.LMC(), **kw).positions)
+        unit, options = n * steps, (1, 2)
+
+        def run(mod, opt):
+            return plmc_runner(mod, mix, n, steps, opt)
+    else:
+        baseline, unit, options = None, steps * args.passes, (None,)
+
+        def run(mod, opt):
+            return tree_runner(mod, steps, args.passes)
+
+    def label(name, opt):
+        return name if opt is None else f"{name} OPTION {opt}"
+
+    fns = {baseline[0]: baseline[2]} if baseline else {}
+    same_bits, reference = {}, {}  # reference: whose output a variant's must equal
     with tempfile.TemporaryDirectory() as folder:
-        if args.loop == "lmc":
-            steps = args.steps or 500
-            n = args.chains
-            mix = benchmark_mixture()
-            unit = n * steps
-            fns["gradient-only loop"] = lambda: np.array(
-                [_grad_only(np.zeros((n, 2)), steps, 0.05, mix.params)])
-            fns["package"] = lmc_runner(load_edited("lmc", [], 0, folder), mix, n, steps)
-            for k, (name, (edits, same)) in enumerate(variants.items(), 1):
-                fns[name] = lmc_runner(load_edited("lmc", edits, k, folder), mix, n, steps)
-                same_bits[name] = same
-        elif args.loop == "plmc":
-            steps = args.steps or 500
-            n = args.chains
-            mix = benchmark_mixture()
-            unit = n * steps
-            kw = dict(step_size=0.05, n_steps=steps, n_chains=n, rng=0, x0=np.zeros((n, 2)),
-                      n_threads=1)
-            fns["LMC (package)"] = lambda: lt.simulate(mix, lt.schemes.LMC(), **kw).positions
-            package = load_edited("plmc", [], 0, folder)
-            for opt in (1, 2):
-                fns[f"package OPTION {opt}"] = plmc_runner(package, mix, n, steps, opt)
-            for k, (name, (edits, same)) in enumerate(variants.items(), 1):
-                opt = PLMC_OPTION[name]
-                label = f"{name} (OPTION {opt})"
-                fns[label] = plmc_runner(load_edited("plmc", edits, k, folder), mix, n, steps,
-                                         opt)
-                same_bits[label] = same
-                reference[label] = f"package OPTION {opt}"
-        else:
-            steps = args.steps or 1000
-            unit = steps * args.passes
-            fns["package"] = tree_runner(load_edited("tree", [], 0, folder), steps,
-                                         args.passes)
-            for k, (name, (edits, same)) in enumerate(variants.items(), 1):
-                fns[name] = tree_runner(load_edited("tree", edits, k, folder), steps,
-                                        args.passes)
-                same_bits[name] = same
+        package = load_edited(args.loop, [], 0, folder)
+        for opt in options:
+            fns[label("package", opt)] = run(package, opt)
+        for k, (name, (edits, same)) in enumerate(variants.items(), 1):
+            opt = PLMC_OPTION.get(name)
+            fns[label(name, opt)] = run(load_edited(args.loop, edits, k, folder), opt)
+            same_bits[label(name, opt)] = same
+            reference[label(name, opt)] = label("package", opt)
         outs = {name: f() for name, f in fns.items()}  # compile, untimed
     best = best_times(fns, args.repeat)
-    ref, what = {"lmc": (best.get("gradient-only loop"), "gradient-only"),
-                 "plmc": (best.get("LMC (package)"), "LMC")}.get(args.loop,
-                                                                 (best.get("package"), "package"))
+    ref, what = (best[baseline[0]], baseline[1]) if baseline else (best["package"], "package")
     for name, t in best.items():
         note = ""
         if name in same_bits:
-            equal = np.array_equal(outs[name], outs[reference.get(name, "package")])
+            equal = np.array_equal(outs[name], outs[reference[name]])
             note = ("same bits as the package" if equal else "DIFFERS from the package") \
                 if same_bits[name] else "(wrong numbers: an ablation)"
         print(f"{name:28s} {t / unit * 1e9:8.2f} ns  / {what} {t / ref:6.3f}  {note}")
