@@ -282,14 +282,17 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
                 ACT[na] = b
                 na += 1 if i < K else 0
             n = 0
-            while na > 0:
-                if n + na > n_table:
-                    # 3. for the table's rows so far; then it is emptied
+            while True:
+                if na == 0 or n + na > n_table:
+                    # 3. for the table's rows so far (all of them once the rounds are over,
+                    # before the next might overflow the table otherwise); then it is emptied
                     _option1_rows(n, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0,
                                   M, FT, NT, own, SL, KK, ZR, XM, cf0, cf1)
                     grad_first(XM, n, params, GM)  # noqa: F821
                     _apply_corrections(n, s, GM, G0, own, cf0, cf1, corr)
                     n = 0
+                    if na == 0:
+                        break
                 m = 0
                 for k in range(na):
                     b = ACT[k]
@@ -320,11 +323,7 @@ def _plmc_group(c_first, ng, n_steps, m_step, h, K, option, skip0, gap_scale, h_
                 xs = XS[b]
                 for q in range(dim * s):
                     ZE[b, q] = _rng.stream_normal(xs, 0)
-            # 3. for the rest of the table, then the noise to the step's end
-            _option1_rows(n, K, dim, s, h, m_unit, h_sub, hs, gamma, X, V, G0, M, FT, NT, own,
-                          SL, KK, ZR, XM, cf0, cf1)
-            grad_first(XM, n, params, GM)  # noqa: F821
-            _apply_corrections(n, s, GM, G0, own, cf0, cf1, corr)
+            # 3. the noise to the step's end
             _option1_ends(ng, K, dim, s, m_unit, h_sub, hs, gamma, M, FT, NT, LAST, ZE)
         # 4. the updates (plmc_step's last lines), divergence, records: dead chains' rows
         # are updated too (NaN stays NaN), so the loop has no branch; the chains that just
