@@ -132,6 +132,27 @@ def test_tree_descent_replays_the_path():
     assert abs(per_step - mean) < 4 * np.sqrt(var / n)
 
 
+def test_tree_lanes_prototype_reads_the_package_tree():
+    """``benchmarks/tree_lanes.py`` times a lockstep form of the Brownian tree (a group of
+    chains' descents phase by phase, and a descent that starts one level lower when its first
+    midpoint is cached); its timings compare with the package's tree only if it computes the
+    same values: ``check`` asserts every query of every chain equals the package's per-chain
+    ``tree_value`` bit for bit, with and without that skip. Each chain's step offsets must
+    split its queries so that a step's last query is its end."""
+    import numpy as np
+
+    tl = _load("tree_lanes")
+    tl.check(n_steps=40, n_chains=6)
+    path, _, _, _, (Qs, offs) = tl.setup(40, 6)
+    step = np.int64(tl.K) << path.sub_levels
+    for c in range(6):
+        ends = Qs[c, offs[c, 1:] - 1]
+        assert np.array_equal(ends, np.arange(1, 41) * step)
+    with pytest.raises(SystemExit) as exc:
+        tl.main(["--chains", "0"])
+    assert exc.value.code == 2
+
+
 def test_ablations_edits_apply_to_the_current_source(capsys):
     """``benchmarks/ablations.py`` builds its variants by text edits of the package's source;
     an edit that no longer matches must fail, not time the unedited loop. Every variant's
