@@ -35,20 +35,20 @@ the package's per-chain tree (``tree_descent.py``'s replay, chain after chain), 
 form, the same without the known-level skip, and the lockstep form with its phases cut one by
 one (wrong numbers: what each phase costs).
 
-What it showed (stop 24, AMD EPYC Zen 4, defaults, three runs): per-chain 160.8-173.6 ns,
-lanes 151.4-152.2, every level drawn 158.8-159.2; with phases cut: no words 120.3-120.7, no
-normals either 98.8-99.5, bookkeeping only 56.6-57.1. So, per chain-step: Philox words ~31 ns
-(~3.4 ns a block for 9.2 blocks, against ~1.6 for the same loop over 600 independent blocks in
-a scratch timing; probably the rounds after the first, with few tasks each), normals ~22,
-bridges ~42, bookkeeping ~57 (~28 a query). Tried in scratch copies and not kept: the bridges
-level-synchronous across descents (masks, stores of inactive descents to a junk row): 186-195
-ns (~6 ns a descent-level, 35 % of them masked); the words and the fast path fused in one
-loop: ~10 ns slower (one run); lookups as descents of no level (no branch between the two):
-bookkeeping 68.7 instead of 56.6 (one run). A per-chain ``tree_value`` with the known-level
-skip (10.26 -> 9.21 levels a step, same bits): no change measured (round-robin in one process,
-two orders: 155.1 vs 157.7 and 173.4 vs 169.2 ns), though here it saves ~7 ns. So the lockstep
-tree is ~5-13 % faster than the per-chain one as it stands, not the ~30-40 % the goal needs:
-151 against ~106, with the bookkeeping alone over half of that budget.
+What it showed (stop 24, AMD EPYC Zen 4, defaults, four runs): per-chain 160.8-173.6 ns (199.7
+in the fourth), lanes 151.4-153.4, every level drawn 158.8-161.1; with phases cut: no words
+120.3-122.4, no normals either 98.8-102.7, bookkeeping only 56.6-61.7. So, per chain-step:
+Philox words ~31 ns (~3.4 ns a block for 9.2 blocks, against ~1.6 for the same loop over 600
+independent blocks in a scratch timing; probably the rounds after the first, with few tasks
+each), normals ~22, bridges ~42, bookkeeping ~57 (~28 a query). Tried in scratch copies and
+not kept: the bridges level-synchronous across descents (masks, stores of inactive descents to
+a junk row): 186-195 ns (~6 ns a descent-level, 35 % of them masked); the words and the fast
+path fused in one loop: ~10 ns slower (one run); lookups as descents of no level (no branch
+between the two): bookkeeping 68.7 instead of 56.6 (one run). A per-chain ``tree_value`` with
+the known-level skip (10.26 -> 9.21 levels a step, same bits): no change measured (round-robin
+in one process, two orders: 155.1 vs 157.7 and 173.4 vs 169.2 ns), though here it saves ~7 ns.
+So the lockstep tree is ~5-13 % faster than the per-chain one as it stands, not the ~30-40 %
+the goal needs: 151 against ~106, with the bookkeeping alone over half of that budget.
 """
 from __future__ import annotations
 
