@@ -5,50 +5,60 @@ Usage::
     python benchmarks/tree_lanes.py [--chains 64] [--steps 500] [--passes 2] [--repeat 7]
 
 Why this exists. The core issue asks a coupled PLMC step at K = 1024 to cost <= 3x the fast
-mode's. The fast mode of the benchmark mixture runs in the lockstep loop
-(``_driver_plmc``, ~53 ns a chain-step for OPTION 1); coupled runs go through the per-chain
-driver, where the Brownian tree alone (``tree_descent.py``) costs ~150-175 ns a step. Even a
-coupled lockstep loop would leave the tree <= ~2 x 53 = 106 ns a chain-step (the README's
-performance section: with C = P + c, C <= 3P needs c <= 2P). The per-chain
-tree cannot vectorise across chains: one chain's descent is a chain of dependent levels. This
-script tries the other cut: the descents of a *group* of chains, in the package's own
-arithmetic, phase by phase:
+mode's. The fast mode of the benchmark mixture runs in the lockstep loop (``_driver_plmc``,
+~53 ns a chain-step for OPTION 1); coupled runs go through the per-chain driver, where the
+Brownian tree alone (``tree_descent.py``) costs ~150-175 ns a step. Even a coupled lockstep
+loop would leave the tree <= ~2 x 53 = 106 ns a chain-step (the README's performance section:
+with C = P + c, C <= 3P needs c <= 2P). The per-chain tree cannot vectorise across chains: one
+chain's descent is a chain of dependent levels. This script tries the other cut, the descents
+of a *group* of chains, in the package's own arithmetic, round by round (round r serves each
+chain's r-th query of the step) and phase by phase:
 
-a. bookkeeping, chain by chain (each chain's r-th query of the step: the lookup of a cached
-   interval's end, or a descent's levels and nodes); a descent whose first level's midpoint
-   is already cached (an end of the cached level-(k-1) interval, the other half) starts one
-   level lower, which changes no bit (measured below: "lanes, every level drawn");
-b. the Philox words of all of the round's nodes, in one flat loop (independent tasks);
-c. the ziggurat's fast path on them, in another, then the rare slow paths;
-d. the bridges, descent by descent, the values kept in registers from level to level (a first
-   form ran them level-synchronously across descents with masks: slower, see below).
+a. bookkeeping, chain by chain: the lookup of a cached interval's end, or a descent's levels
+   and nodes; a descent whose first level's midpoint is already cached (an end of the cached
+   level-(k-1) interval, the other half) starts one level lower, which changes no bit;
+b. the Philox words of all of the round's nodes, in one flat loop (independent tasks, which
+   LLVM vectorises: 8 lanes of ``vpmuludq`` on zmm registers);
+c. the ziggurat's fast path on them, in another (vectorised too), then the rare slow paths;
+d. the bridges, two descents side by side (four dependency chains instead of two), the values
+   in registers from level to level.
 
-Each chain has its own tree cache (levels, left end, values at both ends of each cached
-interval), so every value is the per-chain tree's, bit for bit: :func:`check` compares all
-of them (both components) with the path's (``BrownianPath.noise``), and so the first
-components of ``tree_descent.py``'s replay of the package's ``tree_value``; every run
-checks first. The query pattern is ``tree_descent.py``'s (a coupled
-OPTION 1 step at K = 1024: its selected slots but slot 0, then its end), one seed per chain.
+Each chain keeps its own tree cache, flat (levels x components, at both ends of each cached
+interval), indexed with unsigned integers (numba adds a negative-index fix-up to every signed
+index). So every value is the per-chain tree's, bit for bit: :func:`check` compares all of
+them, both components, with the path's (``BrownianPath.noise``), and the first components of
+``tree_descent.py``'s replay of the package's ``tree_value`` with them; every run checks
+first. The query pattern is ``tree_descent.py``'s (a coupled OPTION 1 step at K = 1024: its
+selected slots but slot 0, then its end), one seed per chain.
 
 The timings, single thread, best of ``--repeat`` rounds taken round-robin, in ns a chain-step:
 the package's per-chain tree (``tree_descent.py``'s replay, chain after chain), this lockstep
-form, the same without the known-level skip, and the lockstep form with its phases cut one by
-one (wrong numbers: what each phase costs).
+form, the same without the known-level skip or with one descent's bridges at a time, and the
+lockstep form with its phases cut cumulatively (wrong numbers: what each phase costs).
 
-What it showed (stop 24, AMD EPYC Zen 4, defaults, four runs): per-chain 160.8-173.6 ns (199.7
-in the fourth), lanes 151.4-153.4, every level drawn 158.8-161.1; with phases cut: no words
-120.3-122.4, no normals either 98.8-102.7, bookkeeping only 56.6-61.7. So, per chain-step:
-Philox words ~31 ns (~3.4 ns a block for 9.2 blocks, against ~1.6 for the same loop over 600
-independent blocks in a scratch timing; probably the rounds after the first, with few tasks
-each), normals ~22, bridges ~42, bookkeeping ~57 (~28 a query). Tried in scratch copies and
-not kept: the bridges level-synchronous across descents (masks, stores of inactive descents to
-a junk row): 186-195 ns (~6 ns a descent-level, 35 % of them masked); the words and the fast
-path fused in one loop: ~10 ns slower (one run); lookups as descents of no level (no branch
-between the two): bookkeeping 68.7 instead of 56.6 (one run). A per-chain ``tree_value`` with
-the known-level skip (10.26 -> 9.21 levels a step, same bits): no change measured (round-robin
-in one process, two orders: 155.1 vs 157.7 and 173.4 vs 169.2 ns), though here it saves ~7 ns.
-So the lockstep tree is ~5-13 % faster than the per-chain one as it stands, not the ~30-40 %
-the goal needs: 151 against ~106, with the bookkeeping alone over half of that budget.
+What it showed (stop 24, AMD EPYC Zen 4, defaults, three runs): per-chain 162.4-182.1 ns,
+lanes 134.3-135.0, every level drawn 139.6-140.5, one descent at a time 139.1-139.9; cut
+cumulatively: no slow paths 115.0-115.6, no words 97.6-99.0, no fast path 81.8-83.0, no
+bridges (bookkeeping alone) 43.3-43.7. Per chain-step, then: the ziggurat's slow paths ~20 ns
+(3.0 % of 9.2 pairs, ~65 ns each: measured alone, 3.46 ns a pair with them against 1.52
+without; each a scalar Philox block and an exp), the Philox words ~17 (~1.8 ns a block; the
+same loop over 600 independent blocks alone: 1.56), the fast path ~16 (1.52 alone), the
+bridges ~39 (~4.2 ns a level) and the bookkeeping ~43 (~22 a query). So the lockstep tree is
+~17-26 % below the per-chain one, not the ~35 % the goal needs: ~135 against ~106. The random
+numbers alone (~53 ns, at their isolated speed but for the slow paths) are half the budget;
+the bridges and the bookkeeping would have to fall to ~25 together.
+
+Tried in scratch copies and not kept, one run each unless said: a first form of this script
+(3-D cache arrays with signed indices, one descent's bridges at a time: 151.4-153.4 ns in four
+runs, bookkeeping 56.6-61.7); the bridges level-synchronous across the round's descents with
+masks and stores of inactive descents to a junk row (186-195 ns: ~6 ns a descent-level, 35 %
+of them masked); the words and the fast path fused in one loop (~10 ns slower); lookups as
+descents of no level, to drop a branch (bookkeeping 68.7 instead of 56.6); all of a step's
+bookkeeping first (integers only), then its words, normals and bridges over all of its nodes
+at once, to run the vector loops over ~590 nodes instead of a round's (137-146 ns). A per-
+chain ``tree_value`` with the known-level skip (10.26 -> 9.21 levels a step, same bits): no
+change measured (round-robin in one process, two orders: 155.1 vs 157.7 and 173.4 vs 169.2
+ns), though here it saves ~5 ns.
 """
 from __future__ import annotations
 
@@ -73,8 +83,12 @@ normals_fast_path = _rng.normals_fast_path
 normals_from_words = _rng.normals_from_words
 philox4x32 = _rng.philox4x32
 
-#: the lockstep form's phase cuts (``mode`` bits): no Philox words, no normals, no bridges
-NO_WORDS, NO_NORMALS, NO_BRIDGES = 1, 2, 4
+#: the lockstep form's phase cuts (``mode`` bits, applied cumulatively by ``main``): no slow
+#: paths of the ziggurat (the ~3 % of pairs its fast path rejects), no Philox words (the words
+#: stay zero, which the fast path accepts), no fast path, no bridges
+NO_SLOW, NO_WORDS, NO_NORMALS, NO_BRIDGES = 1, 2, 4, 8
+
+U = np.uint64  # unsigned indices: numba adds no negative-index wraparound to them
 
 
 @numba.njit(inline="always")
@@ -92,17 +106,47 @@ def _cached_level(q, kc, base):
     return k, base & -(np.int64(1) << k)
 
 
+@numba.njit(inline="always")
+def _bridge(yl, yh, wl, wh, q, kk, T2, T3, za, zb):
+    """One level of ``brownian.tree_value``'s overdamped bridge, both components, the same
+    arithmetic in the same order: the level-kk midpoint from the interval's ends (yl, yh) and
+    (wl, wh), then the half holding q (a blend by an exact 0 or 1)."""
+    g = float((q >> (kk - 1)) & 1)
+    t2 = T2[U(kk)]
+    t3 = T3[U(kk)]
+    ym = yl + t2 * (yh - yl) + t3 * za
+    wm = wl + t2 * (wh - wl) + t3 * zb
+    return (g * ym + (1.0 - g) * yl, g * yh + (1.0 - g) * ym,
+            g * wm + (1.0 - g) * wl, g * wh + (1.0 - g) * wm)
+
+
+@numba.njit(inline="always")
+def _store(fl, fh, o, yl, yh, wl, wh):
+    """A level's interval ends into a chain's flat cache at offset o (component 0, then 1)."""
+    fl[o + U(1)] = wl
+    fh[o + U(1)] = wh
+    fl[o] = yl
+    fh[o] = yh
+
+
 @numba.njit
-def lanes_replay(Qs, offs, k0, k1, tab, nl, passes, values, skip, mode):
+def lanes_replay(Qs, offs, k0, k1, tab, nl, passes, values, skip, pair, mode):
     """Chains c = 0..G-1 (chain index c in the Philox counters) query the overdamped 2-D path
     at ``Qs[c, offs[c, t]:offs[c, t + 1]]`` in step t (sub-units, increasing), in rounds: round
     r serves each chain's r-th query of the step. ``passes`` times from fresh caches; the last
     pass's values go to ``values`` (G, queries, 2). Returns the sum of their first
-    components."""
+    components. ``skip``: start a descent one level lower when its first midpoint is cached;
+    ``pair``: run the bridges of two descents side by side; ``mode``: phase cuts (wrong
+    numbers, for timing)."""
     G = Qs.shape[0]
     n_steps = offs.shape[1] - 1
-    ylo = np.zeros((G, nl + 1, DIM))   # a chain's cache: Y at both ends of each cached level
-    yhi = np.zeros((G, nl + 1, DIM))
+    # a chain's cache, flat: Y at the low (fl) and high (fh) end of each cached level's
+    # interval, level-major, 2 components; row = one chain's span
+    row = U(2 * (nl + 1))
+    fl = np.zeros(G * (nl + 1) * 2)
+    fh = np.zeros(G * (nl + 1) * 2)
+    T2 = np.ascontiguousarray(tab[:, 2, 0, 0])  # J_L and C_L by level
+    T3 = np.ascontiguousarray(tab[:, 3, 0, 0])
     kc = np.zeros(G, np.int64)         # lowest cached level
     base = np.zeros(G, np.int64)       # its interval's left end
     blk = np.zeros(G, np.int64)        # cached block (-1: none)
@@ -110,15 +154,21 @@ def lanes_replay(Qs, offs, k0, k1, tab, nl, passes, values, skip, mode):
     n_tasks = G * (nl + 1)             # a task: one node of one descent
     TN = np.zeros(n_tasks, np.int64)   # its node (with its block)
     TC = np.zeros(n_tasks, np.int64)   # its chain
-    W = np.zeros((4, n_tasks), np.uint64)
+    W0 = np.zeros(n_tasks, np.uint64)
+    W1 = np.zeros(n_tasks, np.uint64)
+    W2 = np.zeros(n_tasks, np.uint64)
+    W3 = np.zeros(n_tasks, np.uint64)
     Z0 = np.zeros(n_tasks)
     Z1 = np.zeros(n_tasks)
     OK = np.zeros(n_tasks, np.bool_)
-    Dc = np.zeros(G, np.int64)         # a descent: its chain, top level, levels, query,
-    Dk = np.zeros(G, np.int64)         # first task
-    Dn = np.zeros(G, np.int64)
-    Dq = np.zeros(G, np.int64)
-    Ds = np.zeros(G, np.int64)
+    # a descent: its chain, top level, number of levels, query, first task, query's index
+    # (one spare entry: a partner with no levels for an odd last descent)
+    Dc = np.zeros(G + 1, np.int64)
+    Dk = np.zeros(G + 1, np.int64)
+    Dn = np.zeros(G + 1, np.int64)
+    Dq = np.zeros(G + 1, np.int64)
+    Ds = np.zeros(G + 1, np.int64)
+    Do = np.zeros(G + 1, np.int64)
     acc = 0.0
     for _ in range(passes):
         for c in range(G):
@@ -136,106 +186,140 @@ def lanes_replay(Qs, offs, k0, k1, tab, nl, passes, values, skip, mode):
                 nt = 0
                 m = 0
                 for a in range(na):
-                    c = act[a]
-                    o = offs[c, t] + r
-                    act[m] = c
-                    m += 1 if o + 1 < offs[c, t + 1] else 0
-                    Q = Qs[c, o]
+                    c = act[U(a)]
+                    o = offs[U(c), U(t)] + r
+                    act[U(m)] = c
+                    m += 1 if o + 1 < offs[U(c), U(t + 1)] else 0
+                    Q = Qs[U(c), U(o)]
                     b = Q >> nl
                     q = Q - (b << nl)
-                    if blk[c] != b:  # Y(0) = 0, Y(block end) = root factor x node 0's normals
-                        blk[c] = b
-                        kc[c] = nl
-                        base[c] = 0
+                    cb = U(c) * row
+                    if blk[U(c)] != b:  # Y(0) = 0, Y(block end) = root factor x node 0's
+                        blk[U(c)] = b
+                        kc[U(c)] = nl
+                        base[U(c)] = 0
                         cw = counter_words(b << nl, c, 0, TAG)
                         z = normal_pair(cw[0], cw[1], cw[2], cw[3], k0, k1)
                         for j in range(DIM):
-                            ylo[c, nl, j] = 0.0
-                            yhi[c, nl, j] = tab[0, 0, 0, 0] * z[j]
+                            fl[cb + U(2 * nl + j)] = 0.0
+                            fh[cb + U(2 * nl + j)] = tab[0, 0, 0, 0] * z[j]
                     if q == 0:
                         for j in range(DIM):
-                            values[c, o, j] = 0.0
+                            values[U(c), U(o), U(j)] = 0.0
                         continue
-                    k, lk = _cached_level(q, kc[c], base[c])
+                    k, lk = _cached_level(q, kc[U(c)], base[U(c)])
                     if q == lk or q == lk + (np.int64(1) << k):
-                        kc[c] = k
-                        base[c] = lk
+                        kc[U(c)] = k
+                        base[U(c)] = lk
+                        src = fl if q == lk else fh
                         for j in range(DIM):
-                            values[c, o, j] = ylo[c, k, j] if q == lk else yhi[c, k, j]
+                            values[U(c), U(o), U(j)] = src[cb + U(2 * k + j)]
                         continue
-                    if skip and k > kc[c]:
+                    if skip and k > kc[U(c)]:
                         # the level-k midpoint is an end of the cached level-(k-1) interval
+                        # (the other half): q's half becomes the level-(k-1) interval
+                        hi = cb + U(2 * k)
+                        lo = cb + U(2 * (k - 1))
                         if ((q >> (k - 1)) & 1) == 1:
                             for j in range(DIM):
-                                ylo[c, k - 1, j] = yhi[c, k - 1, j]
-                                yhi[c, k - 1, j] = yhi[c, k, j]
+                                fl[lo + U(j)] = fh[lo + U(j)]
+                                fh[lo + U(j)] = fh[hi + U(j)]
                         else:
                             for j in range(DIM):
-                                yhi[c, k - 1, j] = ylo[c, k - 1, j]
-                                ylo[c, k - 1, j] = ylo[c, k, j]
+                                fh[lo + U(j)] = fl[lo + U(j)]
+                                fl[lo + U(j)] = fl[hi + U(j)]
                         k -= 1
                     kb = np.int64(trailing_zeros(q))
-                    Dc[nd] = c
-                    Dk[nd] = k
-                    Dn[nd] = k - kb
-                    Dq[nd] = q
-                    Ds[nd] = nt
+                    Dc[U(nd)] = c
+                    Dk[U(nd)] = k
+                    Dn[U(nd)] = k - kb
+                    Dq[U(nd)] = q
+                    Ds[U(nd)] = nt
+                    Do[U(nd)] = o
+                    bn = b << nl
                     for i in range(k - kb):
-                        TN[nt] = (b << nl) + _descent_node(q, k - i)
-                        TC[nt] = c
-                        nt += 1
-                    kc[c] = kb
-                    base[c] = q
+                        TN[U(nt + i)] = bn + _descent_node(q, k - i)
+                        TC[U(nt + i)] = c
+                    nt += k - kb
+                    kc[U(c)] = kb
+                    base[U(c)] = q
                     nd += 1
                 na = m
                 # b. the Philox words of all of the round's nodes
                 for i in range(nt if (mode & NO_WORDS) == 0 else 0):
                     cw = counter_words(TN[i], TC[i], 0, TAG)
                     w = philox4x32(cw[0], cw[1], cw[2], cw[3], k0, k1)
-                    W[0, i] = w[0]
-                    W[1, i] = w[1]
-                    W[2, i] = w[2]
-                    W[3, i] = w[3]
+                    W0[i] = w[0]
+                    W1[i] = w[1]
+                    W2[i] = w[2]
+                    W3[i] = w[3]
                 # c. their normals: the ziggurat's fast path, then the rare slow paths
                 for i in range(nt if (mode & NO_NORMALS) == 0 else 0):
-                    z0, z1, ok = normals_fast_path(W[0, i], W[1, i], W[2, i], W[3, i])
+                    z0, z1, ok = normals_fast_path(W0[i], W1[i], W2[i], W3[i])
                     Z0[i] = z0
                     Z1[i] = z1
                     OK[i] = ok
-                for i in range(nt if (mode & NO_NORMALS) == 0 else 0):
+                for i in range(nt if (mode & (NO_NORMALS | NO_SLOW)) == 0 else 0):
                     if not OK[i]:
                         cw = counter_words(TN[i], TC[i], 0, TAG)
-                        z = normals_from_words(W[0, i], W[1, i], W[2, i], W[3, i],
+                        z = normals_from_words(W0[i], W1[i], W2[i], W3[i],
                                                cw[0], cw[1], cw[2], cw[3], k0, k1)
                         Z0[i] = z[0]
                         Z1[i] = z[1]
-                # d. the bridges (brownian.tree_value's overdamped loop), descent by descent
-                for d in range(nd):
-                    c = Dc[d]
-                    k = Dk[d]
-                    q = Dq[d]
-                    t0 = Ds[d]
-                    yl = ylo[c, k, 0]
-                    yh = yhi[c, k, 0]
-                    wl = ylo[c, k, 1]
-                    wh = yhi[c, k, 1]
-                    for i in range(Dn[d] if (mode & NO_BRIDGES) == 0 else 0):
-                        kk = k - i
-                        g = float((q >> (kk - 1)) & 1)
-                        t2 = tab[kk, 2, 0, 0]
-                        t3 = tab[kk, 3, 0, 0]
-                        ym = yl + t2 * (yh - yl) + t3 * Z0[t0 + i]
-                        wm = wl + t2 * (wh - wl) + t3 * Z1[t0 + i]
-                        yl, yh = g * ym + (1.0 - g) * yl, g * yh + (1.0 - g) * ym
-                        wl, wh = g * wm + (1.0 - g) * wl, g * wh + (1.0 - g) * wm
-                        ylo[c, kk - 1, 1] = wl
-                        yhi[c, kk - 1, 1] = wh
-                        ylo[c, kk - 1, 0] = yl
-                        yhi[c, kk - 1, 0] = yh
-                    # Y(q): the left end at q's level
-                    values[c, offs[c, t] + r, 0] = yl
-                    values[c, offs[c, t] + r, 1] = wl
-                    acc += yl
+                # d. the bridges, descent by descent, or two at a time (different chains:
+                # a chain has at most one descent a round), values in registers
+                if (mode & NO_BRIDGES) != 0:
+                    r += 1
+                    continue
+                Dn[U(nd)] = 0
+                Dc[U(nd)] = Dc[0]
+                Dk[U(nd)] = Dk[0]
+                Ds[U(nd)] = 0
+                for d in range(0, nd, 2 if pair else 1):
+                    ca = Dc[U(d)]
+                    ka = Dk[U(d)]
+                    qa = Dq[U(d)]
+                    ta = Ds[U(d)]
+                    ba = U(ca) * row
+                    ia = ba + U(2 * ka)
+                    yla, yha, wla, wha = fl[ia], fh[ia], fl[ia + U(1)], fh[ia + U(1)]
+                    mm = 0
+                    if pair:
+                        e = d + 1
+                        cb2 = Dc[U(e)]
+                        kb2 = Dk[U(e)]
+                        qb = Dq[U(e)]
+                        tb = Ds[U(e)]
+                        bb = U(cb2) * row
+                        ib = bb + U(2 * kb2)
+                        ylb, yhb, wlb, whb = fl[ib], fh[ib], fl[ib + U(1)], fh[ib + U(1)]
+                        mm = min(Dn[U(d)], Dn[U(e)])
+                        for i in range(mm):
+                            kk = ka - i
+                            yla, yha, wla, wha = _bridge(yla, yha, wla, wha, qa, kk, T2, T3,
+                                                         Z0[U(ta + i)], Z1[U(ta + i)])
+                            _store(fl, fh, ba + U(2 * (kk - 1)), yla, yha, wla, wha)
+                            kk = kb2 - i
+                            ylb, yhb, wlb, whb = _bridge(ylb, yhb, wlb, whb, qb, kk, T2, T3,
+                                                         Z0[U(tb + i)], Z1[U(tb + i)])
+                            _store(fl, fh, bb + U(2 * (kk - 1)), ylb, yhb, wlb, whb)
+                        for i in range(mm, Dn[U(e)]):
+                            kk = kb2 - i
+                            ylb, yhb, wlb, whb = _bridge(ylb, yhb, wlb, whb, qb, kk, T2, T3,
+                                                         Z0[U(tb + i)], Z1[U(tb + i)])
+                            _store(fl, fh, bb + U(2 * (kk - 1)), ylb, yhb, wlb, whb)
+                        if e < nd:  # Y(q): the left end at q's level
+                            values[U(cb2), U(Do[U(e)]), 0] = ylb
+                            values[U(cb2), U(Do[U(e)]), 1] = wlb
+                            acc += ylb
+                    for i in range(mm, Dn[U(d)]):
+                        kk = ka - i
+                        yla, yha, wla, wha = _bridge(yla, yha, wla, wha, qa, kk, T2, T3,
+                                                     Z0[U(ta + i)], Z1[U(ta + i)])
+                        _store(fl, fh, ba + U(2 * (kk - 1)), yla, yha, wla, wha)
+                    values[U(ca), U(Do[U(d)]), 0] = yla
+                    values[U(ca), U(Do[U(d)]), 1] = wla
+                    acc += yla
                 r += 1
     return acc
 
@@ -269,10 +353,10 @@ def per_chain(Qs, offs, k0, k1, tab, nl, passes, values):
 
 
 def check(n_steps=100, n_chains=16):
-    """The lockstep form's values, both components, with and without the known-level skip,
-    equal the path's (``BrownianPath.noise`` from 0 to each query point: within block 0,
-    N(0, q) = Y(q)) bit for bit, for every query of every chain; and so do the first
-    components of the package's per-chain tree as this script replays it."""
+    """The lockstep form's values, both components, with and without the known-level skip and
+    the pairing of descents, equal the path's (``BrownianPath.noise`` from 0 to each query
+    point: within block 0, N(0, q) = Y(q)) bit for bit, for every query of every chain; and
+    so do the first components of the package's per-chain tree as this script replays it."""
     if n_steps * K >= 2 ** brownian.BLOCK_LEVELS:
         raise ValueError("check: the queries must stay in the tree's first block")
     path, tab, k0, k1, (Qs, offs) = setup(n_steps, n_chains)
@@ -285,11 +369,12 @@ def check(n_steps=100, n_chains=16):
     per_chain(Qs, offs, k0, k1, tab, path.levels, 1, first)
     if not np.array_equal(first, ref[:, :, 0]):
         raise AssertionError("the per-chain replay's values differ from BrownianPath.noise")
-    for skip in (True, False):
+    for skip, pair in ((True, True), (False, True), (True, False)):
         vals = np.zeros(Qs.shape + (DIM,))
-        lanes_replay(Qs, offs, k0, k1, tab, path.levels, 1, vals, skip, 0)
+        lanes_replay(Qs, offs, k0, k1, tab, path.levels, 1, vals, skip, pair, 0)
         if not np.array_equal(vals, ref):
-            raise AssertionError(f"lockstep tree values (skip={skip}) differ from the path's")
+            raise AssertionError(f"lockstep tree values (skip={skip}, pair={pair}) differ "
+                                 "from the path's")
 
 
 def main(argv=None):
@@ -309,16 +394,20 @@ def main(argv=None):
     values = np.zeros(Qs.shape + (DIM,))
     first = np.zeros(Qs.shape)
 
-    def lanes(skip, mode):
-        return lambda: lanes_replay(Qs, offs, k0, k1, tab, nl, args.passes, values, skip, mode)
+    def lanes(skip, pair, mode):
+        return lambda: lanes_replay(Qs, offs, k0, k1, tab, nl, args.passes, values, skip,
+                                    pair, mode)
 
     fns = {"per-chain tree (package)":
            lambda: per_chain(Qs, offs, k0, k1, tab, nl, args.passes, first),
-           "lanes": lanes(True, 0),
-           "lanes, every level drawn (no skip)": lanes(False, 0),
-           "lanes, no words": lanes(True, NO_WORDS),
-           "lanes, no words, no normals": lanes(True, NO_WORDS | NO_NORMALS),
-           "lanes, bookkeeping only": lanes(True, NO_WORDS | NO_NORMALS | NO_BRIDGES)}
+           "lanes": lanes(True, True, 0),
+           "lanes, every level drawn (no skip)": lanes(False, True, 0),
+           "lanes, one descent at a time": lanes(True, False, 0),
+           "lanes, no slow paths": lanes(True, True, NO_SLOW),
+           "  + no words": lanes(True, True, NO_SLOW | NO_WORDS),
+           "  + no fast path": lanes(True, True, NO_SLOW | NO_WORDS | NO_NORMALS),
+           "  + no bridges (bookkeeping)": lanes(True, True, NO_SLOW | NO_WORDS | NO_NORMALS
+                                                 | NO_BRIDGES)}
     best = dict.fromkeys(fns, np.inf)
     for _ in range(args.repeat):
         for name, fn in fns.items():
