@@ -129,6 +129,26 @@ def _store(fl, fh, o, yl, yh, wl, wh):
     fh[o] = yh
 
 
+@numba.njit(inline="always")
+def _open(d, Dc, Dk, Dq, Ds, row, fl, fh):
+    """Descent d: its chain's cache offset, top level, query, first task, and the values at
+    the ends of its top interval (both components)."""
+    cb = U(Dc[U(d)]) * row
+    k = Dk[U(d)]
+    i = cb + U(2 * k)
+    return cb, k, Dq[U(d)], Ds[U(d)], fl[i], fh[i], fl[i + U(1)], fh[i + U(1)]
+
+
+@numba.njit(inline="always")
+def _levels(fl, fh, T2, T3, Z0, Z1, cb, k, q, t0, i0, i1, yl, yh, wl, wh):
+    """Levels i0 .. i1 - 1 of a descent from level k (cache offset cb, first task t0)."""
+    for i in range(i0, i1):
+        kk = k - i
+        yl, yh, wl, wh = _bridge(yl, yh, wl, wh, q, kk, T2, T3, Z0[U(t0 + i)], Z1[U(t0 + i)])
+        _store(fl, fh, cb + U(2 * (kk - 1)), yl, yh, wl, wh)
+    return yl, yh, wl, wh
+
+
 @numba.njit
 def lanes_replay(Qs, offs, k0, k1, tab, nl, passes, values, skip, pair, mode):
     """Chains c = 0..G-1 (chain index c in the Philox counters) query the overdamped 2-D path
@@ -276,23 +296,12 @@ def lanes_replay(Qs, offs, k0, k1, tab, nl, passes, values, skip, pair, mode):
                 Dk[U(nd)] = Dk[0]
                 Ds[U(nd)] = 0
                 for d in range(0, nd, 2 if pair else 1):
-                    ca = Dc[U(d)]
-                    ka = Dk[U(d)]
-                    qa = Dq[U(d)]
-                    ta = Ds[U(d)]
-                    ba = U(ca) * row
-                    ia = ba + U(2 * ka)
-                    yla, yha, wla, wha = fl[ia], fh[ia], fl[ia + U(1)], fh[ia + U(1)]
+                    ba, ka, qa, ta, yla, yha, wla, wha = _open(d, Dc, Dk, Dq, Ds, row, fl, fh)
                     mm = 0
                     if pair:
                         e = d + 1
-                        cb2 = Dc[U(e)]
-                        kb2 = Dk[U(e)]
-                        qb = Dq[U(e)]
-                        tb = Ds[U(e)]
-                        bb = U(cb2) * row
-                        ib = bb + U(2 * kb2)
-                        ylb, yhb, wlb, whb = fl[ib], fh[ib], fl[ib + U(1)], fh[ib + U(1)]
+                        bb, kb2, qb, tb, ylb, yhb, wlb, whb = _open(e, Dc, Dk, Dq, Ds, row, fl,
+                                                                    fh)
                         mm = min(Dn[U(d)], Dn[U(e)])
                         for i in range(mm):
                             kk = ka - i
@@ -303,22 +312,16 @@ def lanes_replay(Qs, offs, k0, k1, tab, nl, passes, values, skip, pair, mode):
                             ylb, yhb, wlb, whb = _bridge(ylb, yhb, wlb, whb, qb, kk, T2, T3,
                                                          Z0[U(tb + i)], Z1[U(tb + i)])
                             _store(fl, fh, bb + U(2 * (kk - 1)), ylb, yhb, wlb, whb)
-                        for i in range(mm, Dn[U(e)]):
-                            kk = kb2 - i
-                            ylb, yhb, wlb, whb = _bridge(ylb, yhb, wlb, whb, qb, kk, T2, T3,
-                                                         Z0[U(tb + i)], Z1[U(tb + i)])
-                            _store(fl, fh, bb + U(2 * (kk - 1)), ylb, yhb, wlb, whb)
+                        ylb, yhb, wlb, whb = _levels(fl, fh, T2, T3, Z0, Z1, bb, kb2, qb, tb,
+                                                     mm, Dn[U(e)], ylb, yhb, wlb, whb)
                         if e < nd:  # Y(q): the left end at q's level
-                            values[U(cb2), U(Do[U(e)]), 0] = ylb
-                            values[U(cb2), U(Do[U(e)]), 1] = wlb
+                            values[U(Dc[U(e)]), U(Do[U(e)]), 0] = ylb
+                            values[U(Dc[U(e)]), U(Do[U(e)]), 1] = wlb
                             acc += ylb
-                    for i in range(mm, Dn[U(d)]):
-                        kk = ka - i
-                        yla, yha, wla, wha = _bridge(yla, yha, wla, wha, qa, kk, T2, T3,
-                                                     Z0[U(ta + i)], Z1[U(ta + i)])
-                        _store(fl, fh, ba + U(2 * (kk - 1)), yla, yha, wla, wha)
-                    values[U(ca), U(Do[U(d)]), 0] = yla
-                    values[U(ca), U(Do[U(d)]), 1] = wla
+                    yla, yha, wla, wha = _levels(fl, fh, T2, T3, Z0, Z1, ba, ka, qa, ta, mm,
+                                                 Dn[U(d)], yla, yha, wla, wha)
+                    values[U(Dc[U(d)]), U(Do[U(d)]), 0] = yla
+                    values[U(Dc[U(d)]), U(Do[U(d)]), 1] = wla
                     acc += yla
                 r += 1
     return acc
