@@ -134,11 +134,13 @@ def test_tree_descent_replays_the_path():
 
 def test_tree_lanes_prototype_reads_the_package_tree():
     """``benchmarks/tree_lanes.py`` times a lockstep form of the Brownian tree (a group of
-    chains' descents phase by phase, and a descent that starts one level lower when its first
-    midpoint is cached); its timings compare with the package's tree only if it computes the
-    same values: ``check`` asserts every query of every chain equals the package's per-chain
-    ``tree_value`` bit for bit, with and without that skip. Each chain's step offsets must
-    split its queries so that a step's last query is its end."""
+    chains' descents phase by phase, a descent starting one level lower when its first
+    midpoint is cached, two descents' bridges side by side); its timings compare with the
+    package's tree only if it computes the same values: ``check`` asserts that every query of
+    every chain, both components, equals ``BrownianPath.noise`` bit for bit, with and without
+    the skip and the pairing, and that so does the package's per-chain ``tree_value`` as the
+    script replays it. Each chain's step offsets must split its queries so that a step's
+    last query is its end; the command line refuses bad input."""
     import numpy as np
 
     tl = _load("tree_lanes")
