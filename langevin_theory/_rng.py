@@ -277,16 +277,25 @@ def _rotl(x, k):
 
 
 @jit(inline="always")
+def xoshiro_step(s0, s1, s2, s3):
+    """xoshiro256**'s next 64 bits and next state, from a state held in four values:
+    (bits, s0, s1, s2, s3)."""
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
+@jit(inline="always")
 def xoshiro_next(s, o):
     """Next 64 bits of the xoshiro256** state s[o:o+4]."""
-    result = _rotl(s[o + 1] * np.uint64(5), 7) * np.uint64(9)
-    t = s[o + 1] << np.uint64(17)
-    s[o + 2] ^= s[o]
-    s[o + 3] ^= s[o + 1]
-    s[o + 1] ^= s[o + 2]
-    s[o] ^= s[o + 3]
-    s[o + 2] ^= t
-    s[o + 3] = _rotl(s[o + 3], 45)
+    result, s[o], s[o + 1], s[o + 2], s[o + 3] = xoshiro_step(s[o], s[o + 1], s[o + 2],
+                                                               s[o + 3])
     return result
 
 
@@ -347,6 +356,36 @@ def stream_normal(s, o):
     if ok:
         return x
     return _stream_normal_slow(s, o, x, idx)
+
+
+@jit(inline="always")
+def stream_normal_held(s, o, s0, s1, s2, s3):
+    """:func:`stream_normal` from the stream's state held in s0..s3 instead of s[o:o+4]:
+    (z, s0, s1, s2, s3), the same numbers in the same order.
+
+    For a loop that draws several normals from one stream in a row: it reads s[o:o+4] into
+    four values once, draws, and writes them back once; only the rare slow path (about one
+    draw in 70) goes through s[o:o+4] (written before, read after). Otherwise each draw's
+    state would go through memory, on the dependency chain from one draw to the next, because
+    the compiler cannot tell the stream's array from the arrays the draws are written to.
+    Measured in the lockstep PLMC loop's OPTION 2 draws (four normals a chain-step on the
+    2-D mixture; ``benchmarks/ab_compare.py --configs plmc2 --rounds 8``): 40.33-41.60 ->
+    39.30-40.29 ns a step. In LMC's loop (two normals a chain-step) it gained nothing
+    (stop 19 and stop 24), so LMC keeps :func:`stream_normal`.
+    """
+    r, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
+    x, idx, ok = _zig_layer(r)
+    if not ok:
+        s[o] = s0
+        s[o + 1] = s1
+        s[o + 2] = s2
+        s[o + 3] = s3
+        x = _stream_normal_slow(s, o, x, idx)
+        s0 = s[o]
+        s1 = s[o + 1]
+        s2 = s[o + 2]
+        s3 = s[o + 3]
+    return x, s0, s1, s2, s3
 
 
 @jit(inline="always")
