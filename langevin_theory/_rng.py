@@ -296,7 +296,7 @@ def xoshiro_next(s, o):
     """Next 64 bits of the xoshiro256** state s[o:o+4].
 
     :func:`xoshiro_step`'s arithmetic, written out on the array rather than called through
-    its tuple: that way a fast-mode normal took 2.76 ns instead of 2.64 (a scratch loop of
+    its tuple: that way a fast-mode normal took 2.76 ns instead of 2.63-2.64 (a scratch loop of
     ``stream_normal`` draws, stop 24) and the benchmark's per-chain normal 2.84 instead of
     2.70.
     """
