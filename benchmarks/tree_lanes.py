@@ -359,7 +359,8 @@ def check(n_steps=100, n_chains=16):
     """The lockstep form's values, both components, with and without the known-level skip and
     the pairing of descents, equal the path's (``BrownianPath.noise`` from 0 to each query
     point: within block 0, N(0, q) = Y(q)) bit for bit, for every query of every chain; and
-    so do the first components of the package's per-chain tree as this script replays it."""
+    so do the first components of the package's per-chain tree as this script replays it.
+    Across a block's end (a new root), the first components equal the per-chain tree's."""
     if n_steps * K >= 2 ** brownian.BLOCK_LEVELS:
         raise ValueError("check: the queries must stay in the tree's first block")
     path, tab, k0, k1, (Qs, offs) = setup(n_steps, n_chains)
@@ -378,6 +379,17 @@ def check(n_steps=100, n_chains=16):
         if not np.array_equal(vals, ref):
             raise AssertionError(f"lockstep tree values (skip={skip}, pair={pair}) differ "
                                  "from the path's")
+    # across a block's end (2^BLOCK_LEVELS fine steps; a new block's root): the first
+    # components against the package's per-chain tree
+    n_long = 2 ** brownian.BLOCK_LEVELS // K + 8
+    path, tab, k0, k1, (Qs, offs) = setup(n_long, 3)
+    first = np.zeros(Qs.shape)
+    per_chain(Qs, offs, k0, k1, tab, path.levels, 1, first)
+    vals = np.zeros(Qs.shape + (DIM,))
+    lanes_replay(Qs, offs, k0, k1, tab, path.levels, 1, vals, True, True, 0)
+    if not np.array_equal(vals[:, :, 0], first):
+        raise AssertionError("lockstep tree values differ from the per-chain tree's across "
+                             "a block's end")
 
 
 def main(argv=None):
