@@ -91,21 +91,7 @@ def _float64_bits(typingctx, x):
 @jit(inline="always")
 def _xoshiro_lane(s0, s1, s2, s3, b):
     """``_rng.xoshiro_next`` on lane b of a structure-of-arrays state."""
-    a0 = s0[b]
-    a1 = s1[b]
-    a2 = s2[b]
-    a3 = s3[b]
-    r = _rng._rotl(a1 * U64(5), 7) * U64(9)
-    t = a1 << U64(17)
-    a2 ^= a0
-    a3 ^= a1
-    a1 ^= a2
-    a0 ^= a3
-    a2 ^= t
-    s0[b] = a0
-    s1[b] = a1
-    s2[b] = a2
-    s3[b] = _rng._rotl(a3, 45)
+    r, s0[b], s1[b], s2[b], s3[b] = _rng.xoshiro_step(s0[b], s1[b], s2[b], s3[b])
     return r
 
 

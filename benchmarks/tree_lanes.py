@@ -82,6 +82,7 @@ normal_pair = _rng.normal_pair
 normals_fast_path = _rng.normals_fast_path
 normals_from_words = _rng.normals_from_words
 philox4x32 = _rng.philox4x32
+_descent_node = brownian._descent_node
 
 #: the lockstep form's phase cuts (``mode`` bits, applied cumulatively by ``main``): no slow
 #: paths of the ziggurat (the ~3 % of pairs its fast path rejects), no Philox words (the words
@@ -92,14 +93,9 @@ U = np.uint64  # unsigned indices: numba adds no negative-index wraparound to th
 
 
 @numba.njit(inline="always")
-def _descent_node(q, kk):
-    """As ``brownian._descent_node``: the midpoint node of the level-kk interval holding q."""
-    return (q & -(np.int64(1) << kk)) + (np.int64(1) << (kk - 1))
-
-
-@numba.njit(inline="always")
 def _cached_level(q, kc, base):
-    """As ``brownian._cached_level``, from a chain's (lowest level, left end)."""
+    """As ``brownian._cached_level``, from a chain's (lowest level, left end) instead of its
+    ``meta`` array."""
     k_open = 64 - np.int64(leading_zeros(np.uint64(q ^ base)))
     k_shut = 64 - np.int64(leading_zeros(np.uint64((q - 1) ^ base)))
     k = max(kc, min(k_open, k_shut))
