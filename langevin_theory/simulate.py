@@ -6,6 +6,7 @@ runs the compiled chain loop and returns a :class:`SimulationResult`.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -322,8 +323,22 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
     # so has PLMC in fast mode on targets with a many-rows gradient (see _driver_plmc)
     plmc_driver = (get_plmc_driver(target, blocks) if scheme.kernel_id == 2 and not coupled
                    else None)
-    driver = (None if lmc_driver is not None or plmc_driver is not None
-              else get_driver(target, scheme.kernel_id, blocks, coupled))
+    # the chosen loop with the run's arguments bound; a batch adds its chain range
+    if lmc_driver is not None:
+        run_batch = functools.partial(
+            lmc_driver, x0, v0, draw_v0, n_steps, m_step * float(h_sub), h, float(gamma),
+            target.params, rec, out_pos, out_vel, evals, diverged, np.uint64(rk0),
+            np.uint64(rk1), np.uint64(vk0), np.uint64(vk1))
+    elif plmc_driver is not None:
+        run_batch = functools.partial(
+            plmc_driver, x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option, skip0,
+            gap_scale, float(h_sub), float(gamma), target.params, rec, out_pos, out_vel, evals,
+            diverged, np.uint64(rk0), np.uint64(rk1), np.uint64(vk0), np.uint64(vk1))
+    else:
+        run_batch = functools.partial(
+            get_driver(target, scheme.kernel_id, blocks, coupled), x0, v0, draw_v0, n_steps,
+            np.int64(m_step), h, K, option, skip0, gap_scale, path, target.params, rec,
+            out_pos, out_vel, evals, diverged, np.uint64(vk0), np.uint64(vk1))
     # a coupled step reads the Brownian tree: ~3-5x a fast step's time, whatever the scheme
     batches = _chain_batches(n_chains, n_steps,
                              float(scheme.grad_evals_per_step) * (4.0 if coupled else 1.0))
@@ -334,21 +349,7 @@ def simulate(target: Target, scheme: Scheme, dynamics: Dynamics | None = None, *
         if n_threads is not None and parallel:
             numba.set_num_threads(n_threads)
         for lo, hi in batches:
-            c_lo, c_hi = np.int64(lo), np.int64(hi)
-            if lmc_driver is not None:
-                lmc_driver(x0, v0, draw_v0, n_steps, m_step * float(h_sub), h, float(gamma),
-                           target.params, rec, out_pos, out_vel, evals, diverged,
-                           np.uint64(rk0), np.uint64(rk1), np.uint64(vk0), np.uint64(vk1),
-                           c_lo, c_hi)
-            elif plmc_driver is not None:
-                plmc_driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option, skip0,
-                            gap_scale, float(h_sub), float(gamma), target.params, rec, out_pos,
-                            out_vel, evals, diverged, np.uint64(rk0), np.uint64(rk1),
-                            np.uint64(vk0), np.uint64(vk1), c_lo, c_hi)
-            else:
-                driver(x0, v0, draw_v0, n_steps, np.int64(m_step), h, K, option,
-                       skip0, gap_scale, path, target.params, rec, out_pos, out_vel, evals,
-                       diverged, np.uint64(vk0), np.uint64(vk1), c_lo, c_hi)
+            run_batch(np.int64(lo), np.int64(hi))
             ran = hi
             if bar is not None:
                 bar.update(hi - lo)
