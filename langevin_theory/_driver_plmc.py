@@ -390,7 +390,11 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
         # factors, its slot, the length of its noise interval and that noise's normals
         XM = np.zeros((rows, dim))
         GM = np.zeros((rows, dim))
-        own = np.zeros(rows, np.int64)
+        # the chain numbers in own and ACT are unsigned: numba guards every signed index
+        # against negative values (a compare and a select, "wraparound"), which LLVM removes
+        # for a loop counter but not for an index loaded from memory, as these are. Bit for
+        # bit the same; OPTION 1 ~5 % faster (see docs/performance.md, stop 25)
+        own = np.zeros(rows, np.uint64)
         cf0 = np.zeros(rows)
         cf1 = np.zeros(rows)
         SL = np.zeros(rows, np.int64)
@@ -408,7 +412,7 @@ def _plmc_chains(x0, v0, draw_v0, n_steps, m_step, h, K, option, skip0, gap_scal
         pend = np.zeros(rows, np.int64)
         ne = np.zeros(rows, np.int64)
         alive = np.zeros(rows, np.bool_)
-        ACT = np.zeros(rows, np.int64)
+        ACT = np.zeros(rows, np.uint64)
         BAD = np.zeros(rows, np.bool_)
         c_first = c_lo + ck * GROUP
         ng = min(GROUP, c_hi - c_first)
