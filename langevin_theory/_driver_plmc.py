@@ -39,11 +39,13 @@ took ~63, the next chain's draws then waiting on the last one instead of being p
 the slots of all chains drawn before any normal ~62. In rounds (stop 22) a round's loop runs
 over a list of chains whose length is known when it starts, and consecutive iterations are
 different chains: ~58-59 -> ~55, and with the branch-free updates ~53.6 (OPTION 2 ~41.8 ->
-~40.9). OPTION 2's four normals a chain-step are drawn with the noise stream's state held in
-registers (``_rng.stream_normal_held``; stop 24): ``benchmarks/ab_compare.py``, 8 rounds,
-40.33-41.60 -> 39.30-40.29 ns. The same for OPTION 1's draws (two normals at a time, between
-other draws) and for LMC's gained nothing. ``docs/core.md`` and ``docs/performance.md`` have
-these and the earlier forms.
+~40.9); with the chain lists' numbers unsigned, so that no index loaded from them carries
+numba's negative-index guard (stop 25; ``benchmarks/ab_compare.py``, 6 rounds),
+54.57-58.64 -> 51.06-51.94. OPTION 2's four normals a chain-step are drawn with the noise
+stream's state held in registers (``_rng.stream_normal_held``; stop 24):
+``benchmarks/ab_compare.py``, 8 rounds, 40.33-41.60 -> 39.30-40.29 ns. The same for OPTION 1's
+draws (two normals at a time, between other draws) and for LMC's gained nothing.
+``docs/core.md`` and ``docs/performance.md`` have these and the earlier forms.
 
 The many-rows gradient's exp is the package's own (``_target_kernels.exp_weight``, within
 1 ulp), not libm's, so results agree with the general driver to rounding, not bit for bit
