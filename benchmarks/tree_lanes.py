@@ -68,7 +68,7 @@ import time
 import numba
 import numpy as np
 
-from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from langevin_theory import _rng, brownian
 
@@ -83,6 +83,7 @@ normals_fast_path = _rng.normals_fast_path
 normals_from_words = _rng.normals_from_words
 philox4x32 = _rng.philox4x32
 _descent_node = brownian._descent_node
+_cached_level = brownian._cached_level_at  # from a chain's (lowest level, left end)
 
 #: the lockstep form's phase cuts (``mode`` bits, applied cumulatively by ``main``): no slow
 #: paths of the ziggurat (the ~3 % of pairs its fast path rejects), no Philox words (the words
@@ -90,16 +91,6 @@ _descent_node = brownian._descent_node
 NO_SLOW, NO_WORDS, NO_NORMALS, NO_BRIDGES = 1, 2, 4, 8
 
 U = np.uint64  # unsigned indices: numba adds no negative-index wraparound to them
-
-
-@numba.njit(inline="always")
-def _cached_level(q, kc, base):
-    """As ``brownian._cached_level``, from a chain's (lowest level, left end) instead of its
-    ``meta`` array."""
-    k_open = 64 - np.int64(leading_zeros(np.uint64(q ^ base)))
-    k_shut = 64 - np.int64(leading_zeros(np.uint64((q - 1) ^ base)))
-    k = max(kc, min(k_open, k_shut))
-    return k, base & -(np.int64(1) << k)
 
 
 @numba.njit(inline="always")

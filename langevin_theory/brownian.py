@@ -335,10 +335,17 @@ def _cached_level(q, meta):
     its k low bits cleared, so it holds q in [lk, lk + 2^k) iff q and meta[2] agree above bit k
     (bit_length(q ^ meta[2]) <= k), and q in (lk, lk + 2^k] iff q - 1 and meta[2] do.
     """
-    base = meta[2]
+    return _cached_level_at(q, meta[1], meta[2])
+
+
+@jit(inline="always")
+def _cached_level_at(q, kc, base):
+    """:func:`_cached_level` from a cache's lowest valid level ``kc`` and the left end
+    ``base`` of its level-kc interval (``meta[1]``, ``meta[2]``) held as values (also
+    ``benchmarks/tree_lanes.py``'s, whose chains keep them in arrays of their own)."""
     k_open = 64 - np.int64(leading_zeros(np.uint64(q ^ base)))
     k_shut = 64 - np.int64(leading_zeros(np.uint64((q - 1) ^ base)))
-    k = max(meta[1], min(k_open, k_shut))
+    k = max(kc, min(k_open, k_shut))
     return k, base & -(np.int64(1) << k)
 
 
